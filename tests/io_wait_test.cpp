@@ -1,0 +1,107 @@
+#include "inflight/io_wait.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>  // getrusage
+
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "inflight/dispatcher.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+std::chrono::nanoseconds process_cpu() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return std::chrono::seconds(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         std::chrono::microseconds(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+TEST(IoWait, NeverReturnsEarlyOnAPlainThread) {
+  std::mt19937_64 rng(1);
+  std::uniform_int_distribution<int> us(1, 3000);
+  for (int i = 0; i < 50; ++i) {
+    const auto d = std::chrono::microseconds(us(rng));
+    const auto start = clock_type::now();
+    inflight::io_wait(d);
+    ASSERT_GE(clock_type::now() - start, d) << "waited " << d.count() << " us";
+  }
+}
+
+TEST(IoWait, NeverReturnsEarlyInDispatcherFibers) {
+  inflight::dispatcher_options o;
+  o.vcpus = 2;
+  inflight::dispatcher d(o);
+  std::atomic<int> early{0};
+  for (int i = 0; i < 400; ++i) {
+    d.submit([&, i] {
+      const auto want = std::chrono::microseconds(50 + (i * 37) % 3000);
+      const auto start = clock_type::now();
+      inflight::io_wait(want);
+      if (clock_type::now() - start < want) early.fetch_add(1);
+    });
+  }
+  d.drain();
+  EXPECT_EQ(early.load(), 0);
+  EXPECT_EQ(d.completed(), 400u);
+}
+
+TEST(IoWait, ManyWaitingFibersBurnAlmostNoCpu) {
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  inflight::dispatcher d(o);
+  const auto cpu0 = process_cpu();
+  const auto wall0 = clock_type::now();
+  for (int i = 0; i < 256; ++i) {
+    d.submit([] {
+      for (int k = 0; k < 4; ++k) inflight::io_wait(50ms);
+    });
+  }
+  d.drain();
+  const auto wall = clock_type::now() - wall0;
+  const auto cpu = process_cpu() - cpu0;
+  EXPECT_GE(wall, 200ms);
+  const double share = std::chrono::duration<double>(cpu) / std::chrono::duration<double>(wall);
+  EXPECT_LT(share, 0.10) << "256 waiting fibers used " << share * 100 << "% of one CPU";
+}
+
+TEST(IoWait, RejectsANegativeDuration) {
+  try {
+    inflight::io_wait(-1ns);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "io_wait duration is -1 ns; valid range is 0 ns or more");
+  }
+}
+
+TEST(TimerSlack, SetsAndReadsTheThreadsSlack) {
+  std::thread t([] {
+    inflight::set_timer_slack(1ns);
+    EXPECT_EQ(inflight::timer_slack(), 1ns);
+    inflight::set_timer_slack(50us);
+    EXPECT_EQ(inflight::timer_slack(), 50us);
+    EXPECT_THROW(inflight::set_timer_slack(0ns), std::invalid_argument);
+  });
+  t.join();
+}
+
+TEST(TimerFloor, ReportsOrderedStatisticsAndLeavesTheCallerAlone) {
+  const auto before = inflight::timer_slack();
+  const auto floor = inflight::measure_timer_floor(200us, 50);
+  EXPECT_EQ(floor.samples, 50u);
+  EXPECT_GE(floor.p50.count(), 0);
+  EXPECT_LE(floor.p50, floor.p99);
+  EXPECT_LE(floor.p99, floor.max);
+  EXPECT_LE(floor.mean, floor.max);
+  EXPECT_EQ(inflight::timer_slack(), before);
+  EXPECT_THROW(inflight::measure_timer_floor(1ms, 0), std::invalid_argument);
+  EXPECT_THROW(inflight::measure_timer_floor(0ms, 10), std::invalid_argument);
+}
+
+}  // namespace

@@ -1,0 +1,143 @@
+#include "inflight/slot_limiter.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/fiber/fiber.hpp>
+#include <boost/fiber/operations.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(SlotLimiter, RejectsWhenFullAndCountsExactly) {
+  inflight::slot_limiter limiter(2);
+  auto a = limiter.try_acquire();
+  auto b = limiter.try_acquire();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(limiter.in_use(), 2u);
+  auto c = limiter.try_acquire();
+  EXPECT_FALSE(c);
+  EXPECT_EQ(limiter.rejected(), 1u);
+  a.reset();
+  EXPECT_EQ(limiter.in_use(), 1u);
+  auto d = limiter.try_acquire();
+  EXPECT_TRUE(d);
+  EXPECT_FALSE(limiter.try_acquire());
+  EXPECT_FALSE(limiter.try_acquire());
+  EXPECT_EQ(limiter.rejected(), 3u);
+  EXPECT_EQ(limiter.acquired(), 3u);
+  EXPECT_EQ(limiter.peak(), 2u);
+  EXPECT_EQ(limiter.capacity(), 2u);
+}
+
+TEST(SlotLimiter, SlotsReleaseOnDestructionAndMove) {
+  inflight::slot_limiter limiter(1);
+  {
+    auto s = limiter.try_acquire();
+    ASSERT_TRUE(s);
+    inflight::slot_limiter::slot moved(std::move(s));
+    EXPECT_FALSE(s);  // NOLINT(bugprone-use-after-move): a moved-from slot is empty by contract
+    EXPECT_TRUE(moved);
+    EXPECT_EQ(limiter.in_use(), 1u);
+    inflight::slot_limiter::slot assigned;
+    assigned = std::move(moved);
+    EXPECT_EQ(limiter.in_use(), 1u);
+  }
+  EXPECT_EQ(limiter.in_use(), 0u);
+  EXPECT_EQ(limiter.acquired(), 1u);
+}
+
+TEST(SlotLimiter, RefusesCapacityZero) {
+  try {
+    inflight::slot_limiter limiter(0);
+    FAIL() << "capacity 0 was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "slot_limiter capacity is 0; valid range is 1..4294967295");
+  }
+}
+
+TEST(SlotLimiter, AcquireForTimesOut) {
+  inflight::slot_limiter limiter(1);
+  auto held = limiter.acquire();
+  const auto start = std::chrono::steady_clock::now();
+  auto late = limiter.acquire_for(20ms);
+  EXPECT_FALSE(late);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 20ms);
+  EXPECT_EQ(limiter.rejected(), 0u) << "a timeout is not a throttle";
+  EXPECT_EQ(limiter.in_use(), 1u);
+}
+
+TEST(SlotLimiter, AcquireForGetsASlotFreedByAnotherThread) {
+  inflight::slot_limiter limiter(1);
+  auto held = limiter.acquire();
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(5ms);
+    held.reset();
+  });
+  auto got = limiter.acquire_for(10s);
+  releaser.join();
+  EXPECT_TRUE(got);
+  EXPECT_EQ(limiter.acquired(), 2u);
+}
+
+// Threads x fibers per thread, all hammering one limiter with blocking and non-blocking acquires.
+class SlotLimiterContention : public ::testing::TestWithParam<int> {};
+
+TEST_P(SlotLimiterContention, NeverExceedsCapacityAndConservesCounts) {
+  constexpr std::size_t cap = 16;
+  constexpr int fibers_per_thread = 64;
+  constexpr int rounds = 50;
+  const int threads = GetParam();
+  inflight::slot_limiter limiter(cap);
+  std::atomic<int> inside{0};
+  std::atomic<int> most_inside{0};
+  std::atomic<std::uint64_t> tries{0};
+  std::atomic<std::uint64_t> held{0};
+  auto enter = [&] {
+    const int now = inside.fetch_add(1) + 1;
+    int seen = most_inside.load();
+    while (now > seen && !most_inside.compare_exchange_weak(seen, now)) {
+    }
+    boost::this_fiber::yield();  // let the other fibers of this thread pile up on the limiter
+    inside.fetch_sub(1);
+    held.fetch_add(1);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      std::vector<boost::fibers::fiber> fibers;
+      for (int f = 0; f < fibers_per_thread; ++f) {
+        fibers.emplace_back([&, f] {
+          for (int r = 0; r < rounds; ++r) {
+            if ((f + r) % 2 == 0) {
+              auto s = limiter.acquire();
+              enter();
+            } else {
+              tries.fetch_add(1);
+              if (auto s = limiter.try_acquire()) enter();
+            }
+          }
+        });
+      }
+      for (auto& f : fibers) f.join();
+    });
+  }
+  for (auto& t : pool) t.join();
+  EXPECT_LE(most_inside.load(), static_cast<int>(cap));
+  EXPECT_LE(limiter.peak(), cap);
+  EXPECT_EQ(limiter.in_use(), 0u);
+  EXPECT_EQ(limiter.acquired(), held.load());
+  const std::uint64_t blocking =
+      static_cast<std::uint64_t>(threads) * fibers_per_thread * rounds / 2;
+  EXPECT_EQ(limiter.acquired() + limiter.rejected(), blocking + tries.load());
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, SlotLimiterContention, ::testing::Values(1, 2, 8));
+
+}  // namespace
