@@ -6,7 +6,6 @@
 #include <sched.h>    // cpu_set_t
 
 #include <atomic>
-#include <boost/context/pooled_fixedsize_stack.hpp>
 #include <boost/fiber/buffered_channel.hpp>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/fiber.hpp>
@@ -26,6 +25,7 @@
 #include <vector>
 
 #include "detail/fiber_scheduler.hpp"
+#include "detail/stack_pool.hpp"
 #include "io_wait.hpp"
 #include "limits.hpp"
 #include "topology.hpp"
@@ -43,9 +43,9 @@ struct dispatcher_options {
   bool pin = false;
   /// Timer slack of every worker thread; 1 ns lets io_wait wake at the OS floor.
   std::chrono::nanoseconds timer_slack{1};
-  /// Stack of each fiber, at least 16 KiB, taken from a per-worker pool. There is no guard page:
-  /// a handler that needs deep recursion needs a larger stack. Default 128 KiB; only touched pages
-  /// cost memory.
+  /// Usable stack of each fiber, at least 16 KiB, from a per-worker pool of stacks that are reused.
+  /// A guard page below each stack turns an overflow into a fault. Default 128 KiB; only the pages
+  /// a fiber touches cost memory.
   std::size_t stack_size = 128 * 1024;
 };
 
@@ -165,7 +165,7 @@ class dispatcher::worker {
   std::size_t live_fibers_ = 0;
   bool exiting_ = false;
   boost::fibers::context* main_waiting_ = nullptr;
-  std::unique_ptr<boost::context::pooled_fixedsize_stack> stacks_;
+  std::unique_ptr<detail::pooled_stack> stacks_;
 };
 
 inline dispatcher::dispatcher(dispatcher_options options) {
@@ -354,7 +354,7 @@ inline void dispatcher::worker::run(std::promise<void>& started, int cpu,
     }
     set_timer_slack(slack);
     boost::fibers::use_scheduling_algorithm<detail::fiber_scheduler>();
-    stacks_ = std::make_unique<boost::context::pooled_fixedsize_stack>(stack_size_);
+    stacks_ = std::make_unique<detail::pooled_stack>(stack_size_);
   } catch (...) {
     started.set_exception(std::current_exception());
     return;
