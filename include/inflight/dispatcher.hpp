@@ -314,8 +314,8 @@ void dispatcher::worker::count_call(Fn&& call) {
 
 template <class Fn>
 void dispatcher::worker::spawn(Fn&& fn) {
-  ++live_fibers_;
   boost::fibers::fiber(std::allocator_arg, *stacks_, std::forward<Fn>(fn)).detach();
+  ++live_fibers_;  // after the fiber exists: a failed creation leaves the count alone
 }
 
 // The last fiber out wakes the worker's main fiber, which waits for it in run().
@@ -362,28 +362,43 @@ inline void dispatcher::worker::run(std::promise<void>& started, int cpu,
   started.set_value();
 
   // The main fiber is the intake: it hands each command to a parked runner, or to a new fiber.
+  // It yields after each hand-off so the runner runs at once: an invocation that returns frees its
+  // runner for the next command, and only invocations that suspend (in io_wait, say) need more
+  // fibers. Without the yield a burst of submits would create a fiber per queued invocation.
   command c;
   while (inbox_.pop(c) == boost::fibers::channel_op_status::success) {
-    if (!c.invocation) {
-      spawn([this, slot = c.slot, body = std::move(c.slot_body)] {
-        while (!owner_.slots_stop_.load(std::memory_order_relaxed)) {
-          count_call([&] { (*body)(slot); });
-        }
+    try {
+      if (!c.invocation) {
+        spawn([this, slot = c.slot, body = std::move(c.slot_body)] {
+          while (!owner_.slots_stop_.load(std::memory_order_relaxed)) {
+            count_call([&] { (*body)(slot); });
+          }
+          owner_.finished_slot();
+          exited();
+        });
+      } else if (!idle_runners_.empty()) {
+        runner* r = idle_runners_.back();
+        idle_runners_.pop_back();
+        r->task = std::move(c.invocation);
+        boost::fibers::context::active()->schedule(r->ctx);
+      } else {
+        spawn([this, task = std::move(c.invocation)]() mutable {
+          runner self;
+          self.task = std::move(task);
+          run_invocations(self);
+        });
+      }
+    } catch (const std::exception&) {
+      // No stack could be mapped (or the fiber not created): the call never ran, so it counts as
+      // failed and the worker goes on.
+      failed_.store(failed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      if (c.invocation) {
+        owner_.finished_invocation();
+      } else {
         owner_.finished_slot();
-        exited();
-      });
-    } else if (!idle_runners_.empty()) {
-      runner* r = idle_runners_.back();
-      idle_runners_.pop_back();
-      r->task = std::move(c.invocation);
-      boost::fibers::context::active()->schedule(r->ctx);
-    } else {
-      spawn([this, task = std::move(c.invocation)]() mutable {
-        runner self;
-        self.task = std::move(task);
-        run_invocations(self);
-      });
+      }
     }
+    boost::this_fiber::yield();
   }
   // Closed: release the parked runners, then wait for every fiber of this worker to end.
   exiting_ = true;
