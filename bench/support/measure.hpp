@@ -26,6 +26,11 @@ inline std::int64_t resident_bytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
+/// A duration in microseconds, as a double.
+inline double to_us(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
 /// Nanoseconds between two steady_clock points, as an unsigned count (0 when negative).
 inline std::uint64_t ns_between(std::chrono::steady_clock::time_point from,
                                 std::chrono::steady_clock::time_point to) {

@@ -1,0 +1,179 @@
+#pragma once
+// How inflight_sweep reports a point: its stable name, Google Benchmark counters, a CSV row, and
+// the terminal table printed at the end.
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "support/point_runner.hpp"
+#include "support/sweep_options.hpp"
+
+namespace inflight::bench {
+
+/// The load profile part of a point's name: mode, IO wait, CPU work, and rate in open loop.
+inline std::string profile_name(const sweep_options& o) {
+  std::string p = fmt::format("{}/io:{}/cpu:{}", o.mode == loop_mode::open ? "open" : "closed",
+                              o.io_wait.to_string(), o.cpu_work.to_string());
+  if (o.mode == loop_mode::open) {
+    p +=
+        fmt::format("/rate:{}{}", o.rate, o.arrivals == arrival_process::uniform ? ":uniform" : "");
+  }
+  return p;
+}
+
+/// A point's stable name: model, load profile and per-vCPU concurrency, so that files from
+/// different machines line up point by point.
+inline std::string point_name(const sweep_options& o, model m, std::size_t per_vcpu) {
+  return fmt::format("{}/{}/per_vcpu:{}", model_name(m), profile_name(o), per_vcpu);
+}
+
+/// One point's figures, as reported everywhere.
+struct point_row {
+  std::string name;
+  std::string model;
+  std::size_t per_vcpu = 0, vcpus = 0, in_flight = 0;
+  bool default_cap = false;
+  double throughput = 0, throughput_per_vcpu = 0;
+  double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0, mean_us = 0;
+  double cpu_util = 0;
+  double throttled = 0, failed = 0, arrivals = 0, completed = 0;
+  double efficiency = 0;         // throughput / Little's-law ideal; 0 when the ideal is undefined
+  double littles_law_check = 0;  // throughput * mean latency / in-flight; about 1 when consistent
+  double workers = 0, threads = 0, processes = 0;
+  double max_arrival_lag_us = 0;
+};
+
+inline point_row make_row(const sweep_options& o, const point_result& r, const std::string& name) {
+  point_row row;
+  row.name = name;
+  row.model = model_name(r.which);
+  row.per_vcpu = r.per_vcpu;
+  row.vcpus = r.vcpus;
+  row.in_flight = r.in_flight;
+  row.default_cap = model_default_per_vcpu(r.which) == r.per_vcpu;
+  row.throughput = r.window_s > 0 ? static_cast<double>(r.completed) / r.window_s : 0;
+  row.throughput_per_vcpu = row.throughput / static_cast<double>(r.vcpus);
+  const auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e3; };
+  row.p50_us = us(r.latency.percentile(50));
+  row.p90_us = us(r.latency.percentile(90));
+  row.p99_us = us(r.latency.percentile(99));
+  row.p999_us = us(r.latency.percentile(99.9));
+  row.max_us = us(r.latency.max());
+  row.mean_us = r.latency.mean() / 1e3;
+  row.cpu_util = r.window_s > 0 ? r.cpu_seconds / (r.window_s * static_cast<double>(r.vcpus)) : 0;
+  row.throttled = static_cast<double>(r.throttled);
+  row.failed = static_cast<double>(r.failed);
+  row.arrivals = static_cast<double>(r.arrivals);
+  row.completed = static_cast<double>(r.completed);
+  const double ideal = littles_ideal(o, r.in_flight, r.vcpus);
+  row.efficiency = ideal > 0 ? row.throughput / ideal : 0;
+  const double occupancy =
+      o.mode == loop_mode::closed ? static_cast<double>(r.in_flight) : r.mean_occupancy;
+  row.littles_law_check = occupancy > 0 ? row.throughput * row.mean_us / 1e6 / occupancy : 0;
+  row.workers = static_cast<double>(r.workers);
+  row.threads = static_cast<double>(r.threads);
+  row.processes = static_cast<double>(r.processes);
+  row.max_arrival_lag_us = r.max_arrival_lag_us;
+  return row;
+}
+
+/// The Google Benchmark user counters of a point (console and JSON).
+inline void set_counters(benchmark::State& state, const point_row& row) {
+  auto& c = state.counters;
+  c["throughput"] = row.throughput;
+  c["throughput_per_vcpu"] = row.throughput_per_vcpu;
+  c["p50_us"] = row.p50_us;
+  c["p90_us"] = row.p90_us;
+  c["p99_us"] = row.p99_us;
+  c["p999_us"] = row.p999_us;
+  c["max_us"] = row.max_us;
+  c["mean_us"] = row.mean_us;
+  c["in_flight"] = static_cast<double>(row.in_flight);
+  c["per_vcpu"] = static_cast<double>(row.per_vcpu);
+  c["vcpus"] = static_cast<double>(row.vcpus);
+  c["cpu_util"] = row.cpu_util;
+  c["throttled"] = row.throttled;
+  c["failed"] = row.failed;
+  c["arrivals"] = row.arrivals;
+  c["completed"] = row.completed;
+  c["efficiency"] = row.efficiency;
+  c["littles_law_check"] = row.littles_law_check;
+  c["default_cap"] = row.default_cap ? 1 : 0;
+  c["workers"] = row.workers;
+  c["threads"] = row.threads;
+  c["processes"] = row.processes;
+  c["max_arrival_lag_us"] = row.max_arrival_lag_us;
+}
+
+inline void write_csv_header(std::ostream& out) {
+  out << "name,model,per_vcpu,vcpus,in_flight,default_cap,throughput,throughput_per_vcpu,p50_us,"
+         "p90_us,p99_us,p999_us,max_us,mean_us,cpu_util,throttled,failed,arrivals,completed,"
+         "efficiency,littles_law_check,workers,threads,processes\n";
+  out.flush();
+}
+
+/// One row, flushed at once so that an interrupted sweep keeps it.
+inline void write_csv_row(std::ostream& out, const point_row& r) {
+  out << fmt::format(
+      "{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},"
+      "{:.4f},{},{},{},{},{:.4f},{:.4f},{},{},{}\n",
+      r.name, r.model, r.per_vcpu, r.vcpus, r.in_flight, r.default_cap ? 1 : 0, r.throughput,
+      r.throughput_per_vcpu, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.max_us, r.mean_us,
+      r.cpu_util, r.throttled, r.failed, r.arrivals, r.completed, r.efficiency, r.littles_law_check,
+      r.workers, r.threads, r.processes);
+  out.flush();
+}
+
+/// The terminal table shown at the end of a sweep, with its legend.
+inline std::string format_table(const sweep_options& o, const std::vector<point_row>& rows,
+                                const timer_floor& floor) {
+  if (rows.empty()) return "\nNo point finished.\n";
+  const bool open = o.mode == loop_mode::open;
+  std::string out = fmt::format(
+      "\ninflight sweep on {} vCPUs{}: {}; timer floor p50 {:.1f} us, p99 {:.1f} us\n", o.vcpus,
+      o.pin ? " (pinned)" : "", profile_name(o), to_us(floor.p50), to_us(floor.p99));
+  out += fmt::format("{:<7} {:>9} {:>6} {:>12} {:>11} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>7}",
+                     "model", "per_vCPU", "C", "throughput/s", "per_vCPU/s", "p50_ms", "p99_ms",
+                     "p99.9_ms", "max_ms", "CPU%", "eff", "little");
+  out += open ? fmt::format(" {:>9} {:>9}\n", "throttled", "failed")
+              : fmt::format(" {:>6}\n", "failed");
+  bool flagged = false;
+  for (const auto& r : rows) {
+    const bool off = std::abs(r.littles_law_check - 1) > 0.05;
+    flagged = flagged || off;
+    out += fmt::format(
+        "{:<7} {:>8}{} {:>6} {:>12.1f} {:>11.1f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>6.1f} "
+        "{:>6} "
+        "{:>6.3f}{}",
+        r.model, r.per_vcpu, r.default_cap ? "*" : " ", r.in_flight, r.throughput,
+        r.throughput_per_vcpu, r.p50_us / 1e3, r.p99_us / 1e3, r.p999_us / 1e3, r.max_us / 1e3,
+        r.cpu_util * 100, r.efficiency > 0 ? fmt::format("{:.3f}", r.efficiency) : "n/a",
+        r.littles_law_check, off ? "!" : " ");
+    out += open ? fmt::format(" {:>9} {:>9}\n", r.throttled, r.failed)
+                : fmt::format(" {:>6}\n", r.failed);
+  }
+  out +=
+      "* the model's default PerExecutionEnvironmentMaxConcurrency per vCPU.\n"
+      "C: invocations in flight (per_vCPU x vCPUs). Latencies are per invocation, measured by "
+      "inflight";
+  out += open ? " from each arrival's scheduled time (open loop, no coordinated omission).\n"
+              : " from start to completion (closed loop: the tail is understated).\n";
+  out += "eff: throughput / Little's-law ideal (C / (W + c), capped by vCPUs / c";
+  out += open ? " and by the arrival rate).\n" : ").\n";
+  out += "little: throughput x mean latency / in-flight";
+  out += open ? " (mean slots in use); about 1 when the figures agree.\n"
+              : "; about 1 when the figures agree.\n";
+  if (flagged) {
+    out +=
+        "! Little's law is off by more than 5% at these points: latency or throughput was not "
+        "measured over the same invocations (too short a --duration, or a stalled slot).\n";
+  }
+  return out;
+}
+
+}  // namespace inflight::bench

@@ -1,0 +1,206 @@
+// inflight_sweep: the main job. Sweeps concurrency per vCPU for one or more runtime models and
+// reports throughput, latency percentiles, CPU use and throttles per point, as Google Benchmark
+// counters (console and JSON) and as a table at the end.
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "inflight/inflight.hpp"
+#include "support/point_runner.hpp"
+#include "support/report.hpp"
+#include "support/sweep_options.hpp"
+
+namespace {
+
+using namespace inflight::bench;
+
+volatile std::sig_atomic_t interrupted = 0;
+
+extern "C" void on_sigint(int) {
+  interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the program at once
+}
+
+// The program's run state; only the main thread touches it.
+struct sweep_run {
+  sweep_options options;
+  std::vector<point_row> rows;
+  std::size_t points = 0;
+  std::size_t done = 0;
+  std::chrono::steady_clock::time_point started;
+  std::ofstream csv;
+  bool tty = false;
+};
+
+void progress(sweep_run& run, const std::string& name, double fraction) {
+  const double per_point =
+      std::chrono::duration<double>(run.options.warmup + run.options.duration).count();
+  const double total = per_point * static_cast<double>(run.points);
+  if (total < 5) return;
+  const double left = per_point * (static_cast<double>(run.points - run.done) - fraction);
+  if (run.tty) {
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] %s %3.0f%%  ETA %.0fs", run.done + 1, run.points,
+                 name.c_str(), fraction * 100, left);
+  }
+}
+
+void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_vcpu,
+             const std::string& name) {
+  if (interrupted) {
+    state.SkipWithError("not run: interrupted");
+    for (auto _ : state) {
+    }
+    return;
+  }
+  point_result r;
+  for (auto _ : state) {
+    r = run_point(run->options, m, per_vcpu,
+                  [&](double f) { progress(*run, name, std::min(1.0, f)); });
+  }
+  const point_row row = make_row(run->options, r, name);
+  set_counters(state, row);
+  run->rows.push_back(row);
+  ++run->done;
+  if (run->csv.is_open()) write_csv_row(run->csv, row);
+  const double total =
+      std::chrono::duration<double>(run->options.warmup + run->options.duration).count() *
+      static_cast<double>(run->points);
+  if (total >= 5) {
+    if (run->tty) std::fprintf(stderr, "\r\033[K");
+    if (!run->tty || run->done == run->points) {
+      std::fprintf(stderr, "[%zu/%zu] %s: %.0f/s, p99 %.0f us\n", run->done, run->points,
+                   name.c_str(), row.throughput, row.p99_us);
+    }
+  }
+}
+
+std::string read_cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    for (const char* key : {"model name", "Model", "CPU part"}) {
+      if (line.rfind(key, 0) == 0) {
+        const auto colon = line.find(':');
+        if (colon != std::string::npos) return line.substr(colon + 2);
+      }
+    }
+  }
+  return "unknown";
+}
+
+std::string join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+void add_context(const sweep_options& o, const inflight::vcpu_info& machine,
+                 const inflight::timer_floor& floor, const std::vector<std::string>& argv) {
+  utsname u{};
+  uname(&u);
+  std::vector<std::string> cpus, models, points;
+  for (int c : machine.cpus) cpus.push_back(std::to_string(c));
+  for (model m : o.models) models.push_back(model_name(m));
+  for (auto p : o.per_vcpu) points.push_back(std::to_string(p));
+  benchmark::AddCustomContext("inflight_version", inflight::version_string);
+  benchmark::AddCustomContext("inflight_build_type", INFLIGHT_BUILD_TYPE);
+  benchmark::AddCustomContext("vcpus", std::to_string(o.vcpus));
+  benchmark::AddCustomContext("vcpus_available", std::to_string(machine.count));
+  benchmark::AddCustomContext("vcpu_source", machine.source);
+  benchmark::AddCustomContext("cpus", join(cpus, ","));
+  benchmark::AddCustomContext("pinned", o.pin ? "true" : "false");
+  benchmark::AddCustomContext("cpu_model", read_cpu_model());
+  benchmark::AddCustomContext("arch", u.machine);
+  benchmark::AddCustomContext("kernel", u.release);
+  const std::string cpu_max = inflight::cgroup_cpu_max();
+  benchmark::AddCustomContext("cgroup_cpu_max", cpu_max.empty() ? "none" : cpu_max);
+  benchmark::AddCustomContext("timer_floor_p50_us", fmt::format("{:.1f}", to_us(floor.p50)));
+  benchmark::AddCustomContext("timer_floor_p99_us", fmt::format("{:.1f}", to_us(floor.p99)));
+  benchmark::AddCustomContext("flags", join(argv, " "));
+  benchmark::AddCustomContext("models", join(models, ","));
+  benchmark::AddCustomContext("per_vcpu", join(points, ","));
+  benchmark::AddCustomContext("io_wait", o.io_wait.to_string());
+  benchmark::AddCustomContext("cpu_work", o.cpu_work.to_string());
+  benchmark::AddCustomContext("mode", o.mode == loop_mode::open ? "open" : "closed");
+  benchmark::AddCustomContext("rate",
+                              o.mode == loop_mode::open ? fmt::format("{}", o.rate) : "none");
+  benchmark::AddCustomContext("arrivals",
+                              o.mode == loop_mode::open
+                                  ? (o.arrivals == arrival_process::poisson ? "poisson" : "uniform")
+                                  : "none");
+  benchmark::AddCustomContext("duration", inflight::format_duration(o.duration));
+  benchmark::AddCustomContext("warmup", inflight::format_duration(o.warmup));
+  benchmark::AddCustomContext("seed", std::to_string(o.seed));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> original(argv + 1, argv + argc);
+  for (const auto& a : original) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(sweep_help().c_str(), stdout);
+      return 0;
+    }
+  }
+  benchmark::Initialize(&argc, argv);
+  const auto machine = inflight::detect_vcpus();
+  sweep_run run;
+  try {
+    run.options = parse_sweep_options(std::vector<std::string>(argv + 1, argv + argc), machine);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "inflight_sweep: %s\n", e.what());
+    return 2;
+  }
+  if (!run.options.csv.empty()) {
+    run.csv.open(run.options.csv);
+    if (!run.csv) {
+      std::fprintf(stderr, "inflight_sweep: --csv=%s: cannot open for writing: %s\n",
+                   run.options.csv.c_str(), std::strerror(errno));
+      return 2;
+    }
+    write_csv_header(run.csv);
+  }
+  run.tty = isatty(STDERR_FILENO) != 0;
+  const auto floor = inflight::measure_timer_floor();
+  add_context(run.options, machine, floor, original);
+
+  for (model m : run.options.models) {
+    for (std::size_t p : run.options.per_vcpu) {
+      const std::string name = point_name(run.options, m, p);
+      benchmark::RegisterBenchmark(name.c_str(), run_one, &run, m, p, name)
+          ->Iterations(1)
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+  run.points = run.options.models.size() * run.options.per_vcpu.size();
+  run.started = std::chrono::steady_clock::now();
+  std::signal(SIGINT, on_sigint);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  std::signal(SIGINT, SIG_DFL);
+
+  // With --benchmark_format=json or csv stdout is machine-readable, so the table goes to stderr.
+  bool machine_stdout = false;
+  for (const auto& a : original) {
+    machine_stdout = machine_stdout ||
+                     (a.rfind("--benchmark_format=", 0) == 0 && a != "--benchmark_format=console");
+  }
+  std::fputs(format_table(run.options, run.rows, floor).c_str(), machine_stdout ? stderr : stdout);
+  if (interrupted) {
+    std::fprintf(stderr, "inflight_sweep: interrupted; kept the %zu finished points\n",
+                 run.rows.size());
+    return 130;
+  }
+  return 0;
+}

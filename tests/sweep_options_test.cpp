@@ -1,0 +1,134 @@
+#include "support/sweep_options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace inflight::bench;
+
+const inflight::vcpu_info two_vcpus{2, "affinity", {0, 1}};
+
+sweep_options parse(std::vector<std::string> args) { return parse_sweep_options(args, two_vcpus); }
+
+TEST(SweepOptions, Defaults) {
+  const auto o = parse({});
+  EXPECT_EQ(o.per_vcpu, (std::vector<std::size_t>{1, 2, 4, 8, 16, 32, 64}));
+  EXPECT_EQ(o.vcpus, 2u);
+  EXPECT_FALSE(o.pin);
+  EXPECT_EQ(o.io_wait.to_string(), "2ms");
+  EXPECT_EQ(o.cpu_work.to_string(), "0");
+  EXPECT_EQ(o.models, (std::vector<model>{model::fiber}));
+  EXPECT_EQ(o.mode, loop_mode::closed);
+  // The default sweep must fit in 60 s on 2 vCPUs: 7 points of warm-up + duration.
+  EXPECT_LE(7 * (o.duration + o.warmup), std::chrono::seconds(55));
+}
+
+struct valid_case {
+  std::vector<std::string> args;
+  std::vector<std::size_t> per_vcpu;
+};
+
+TEST(SweepOptions, PerVcpuListsAndRanges) {
+  const std::vector<valid_case> cases = {
+      {{"--per_vcpu=1,2,4"}, {1, 2, 4}},
+      {{"--per_vcpu=8,1,8"}, {1, 8}},
+      {{"--per_vcpu=1..64"}, {1, 2, 4, 8, 16, 32, 64}},
+      {{"--per_vcpu=3..20"}, {3, 6, 12, 20}},
+      {{"--per_vcpu=1..64:dense"}, {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64}},
+      {{"--per_vcpu=64"}, {64}},
+  };
+  for (const auto& c : cases) EXPECT_EQ(parse(c.args).per_vcpu, c.per_vcpu) << c.args[0];
+}
+
+TEST(SweepOptions, EveryFlagIsRead) {
+  const auto o = parse({"--vcpus=1", "--io_wait=lognormal:2ms,p99=20ms", "--cpu_work=200us",
+                        "--model=java,python", "--mode=open", "--rate=1500.5", "--arrivals=uniform",
+                        "--duration=250ms", "--warmup=0", "--csv=out.csv", "--seed=7"});
+  EXPECT_EQ(o.vcpus, 1u);
+  EXPECT_TRUE(o.pin);
+  EXPECT_EQ(o.io_wait.to_string(), "lognormal:2ms,p99=20ms");
+  EXPECT_EQ(o.cpu_work.to_string(), "200us");
+  EXPECT_EQ(o.models, (std::vector<model>{model::java, model::python}));
+  EXPECT_EQ(o.mode, loop_mode::open);
+  EXPECT_DOUBLE_EQ(o.rate, 1500.5);
+  EXPECT_EQ(o.arrivals, arrival_process::uniform);
+  EXPECT_EQ(o.duration, std::chrono::milliseconds(250));
+  EXPECT_EQ(o.warmup, std::chrono::milliseconds(0));
+  EXPECT_EQ(o.csv, "out.csv");
+  EXPECT_EQ(o.seed, 7u);
+  EXPECT_EQ(parse({"--model=all"}).models.size(), 6u);
+}
+
+TEST(SweepOptions, SeedScenarioUsesTheRealTwoSecondWait) {
+  const auto o = parse({"--scenario=seed"});
+  EXPECT_EQ(o.io_wait.to_string(), "2s");
+  EXPECT_EQ(parse({"--scenario=seed", "--io_wait=1s", "--duration=10s"}).io_wait.to_string(), "1s");
+  EXPECT_EQ(parse({"--scenario=seed", "--duration=10s"}).duration, std::chrono::seconds(10));
+}
+
+struct invalid_case {
+  std::vector<std::string> args;
+  std::string message;
+};
+
+TEST(SweepOptions, InvalidInputGivesOneExactLine) {
+  const std::vector<invalid_case> cases = {
+      {{"--per_vcpu=65"},
+       "--per_vcpu=65: The specified PerExecutionEnvironmentMaxConcurrency exceeds the limit of 64 "
+       "per VCpu. For your configuration, the limit is 128 (valid per-vCPU values are 1..64)"},
+      {{"--per_vcpu=0"}, "--per_vcpu=0: 0 is out of range; valid per-vCPU values are 1..64"},
+      {{"--per_vcpu=1,x"}, "--per_vcpu=x: not a whole number; valid range is 1..64"},
+      {{"--per_vcpu=64..1"},
+       "--per_vcpu=64..1: the range runs backwards; valid: LO..HI with LO <= HI"},
+      {{"--per_vcpu=1..64:sparse"},
+       "--per_vcpu=1..64:sparse: unknown range option; valid: LO..HI or LO..HI:dense"},
+      {{"--vcpus=3"}, "--vcpus=3: valid range is 1..2 (the vCPUs available, by affinity)"},
+      {{"--vcpus=0"}, "--vcpus=0: valid range is 1..2 (the vCPUs available, by affinity)"},
+      {{"--model=go"},
+       "--model=go: unknown model 'go'; valid: fiber, nodejs, java, python, dotnet, rust, all"},
+      {{"--mode=half"}, "--mode=half: unknown mode; valid: closed, open"},
+      {{"--io_wait=2"},
+       "--io_wait: '2' is invalid; valid: 2ms, uniform:1ms..3ms, exp:2ms or "
+       "lognormal:2ms,p99=20ms"},
+      {{"--cpu_work=uniform:3ms..1ms"},
+       "--cpu_work: 'uniform:3ms..1ms' is invalid; valid: 2ms, uniform:1ms..3ms, exp:2ms or "
+       "lognormal:2ms,p99=20ms"},
+      {{"--rate=500"}, "--rate=500: needs --mode=open (a closed loop has no arrival rate)"},
+      {{"--arrivals=uniform"}, "--arrivals: needs --mode=open (a closed loop has no arrivals)"},
+      {{"--mode=open"}, "--mode=open: needs --rate=R, the arrivals per second in total"},
+      {{"--mode=open", "--rate=-3"},
+       "--rate=-3: valid range is above 0 up to 10000000 arrivals per second"},
+      {{"--mode=open", "--rate=1k"},
+       "--rate=1k: valid range is above 0 up to 10000000 arrivals per second"},
+      {{"--duration=5ms"}, "--duration=5ms: valid range is 10ms..1h"},
+      {{"--duration=2"},
+       "--duration: '2' is invalid; valid: a number >= 0 with a unit ns, us, ms or s (e.g. 200us, "
+       "1.5ms)"},
+      {{"--scenario=prod"}, "--scenario=prod: unknown scenario; valid: default, seed"},
+      {{"--color=red"}, "unknown flag '--color'; see --help"},
+      {{"extra"}, "unknown argument 'extra'; flags take the form --name=value, see --help"},
+      {{"--seed=-1"}, "--seed=-1: not a whole number; valid range is 0..999999999999"},
+  };
+  for (const auto& c : cases) {
+    try {
+      parse(c.args);
+      ADD_FAILURE() << "accepted " << c.args.back();
+    } catch (const usage_error& e) {
+      EXPECT_EQ(e.what(), c.message);
+    }
+  }
+}
+
+TEST(SweepOptions, DefaultCapsPerModel) {
+  EXPECT_EQ(model_default_per_vcpu(model::nodejs), 64u);
+  EXPECT_EQ(model_default_per_vcpu(model::java), 32u);
+  EXPECT_EQ(model_default_per_vcpu(model::python), 16u);
+  EXPECT_EQ(model_default_per_vcpu(model::dotnet), 32u);
+  EXPECT_EQ(model_default_per_vcpu(model::rust), 8u);
+  EXPECT_EQ(model_default_per_vcpu(model::fiber), 0u);
+}
+
+}  // namespace
