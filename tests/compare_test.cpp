@@ -17,6 +17,7 @@
 
 #include "inflight/topology.hpp"
 #include "support/compare_report.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace {
 
@@ -134,12 +135,6 @@ TEST(Statistics, MannWhitneyNeedsNineRepetitionsAndSeparatesShiftedSamples) {
 
 class CompareFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "inflight-compare-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // A sweep file with the given per-vCPU points of the fiber model and a hand-made curve.
   std::string sweep(const std::string& name, std::size_t vcpus,
                     const std::vector<std::size_t>& points, const std::string& model = "fiber") {
@@ -170,9 +165,7 @@ class CompareFiles : public ::testing::Test {
   }
 
   std::string write(const std::string& name, const std::string& text) {
-    const auto path = (dir_ / name).string();
-    std::ofstream(path) << text;
-    return path;
+    return scratch_.write(name, text);
   }
 
   struct run_result {
@@ -186,14 +179,10 @@ class CompareFiles : public ::testing::Test {
             .c_str());
     return {WEXITSTATUS(raw), slurp(out), slurp(err)};
   }
-  static std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  static std::string slurp(const fs::path& p) { return inflight::test::scratch_dir::read(p); }
 
-  fs::path dir_;
+  inflight::test::scratch_dir scratch_;
+  const fs::path& dir_ = scratch_.path();
 };
 
 TEST_F(CompareFiles, MatchesPointsAndListsTheUnmatched) {
@@ -253,7 +242,7 @@ TEST_F(CompareFiles, ErrorsAreOneLineAndExitTwo) {
       {"", "inflight_compare: no input: give one or more inflight_sweep JSON files; see --help"},
       {good + " --format=xml", "inflight_compare: --format=xml: unknown format; valid: table, md"},
       {good + " --target_rps=-5",
-       "inflight_compare: --target_rps=-5: valid range is a number above 0"},
+       "inflight_compare: --target_rps=-5: valid range is above 0 up to 1e12"},
       {good + " --p99_budget=5",
        "inflight_compare: --p99_budget: '5' is invalid; valid: a number >= 0 with a unit ns, us, "
        "ms "

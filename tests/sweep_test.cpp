@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "support/point_runner.hpp"
+#include "support/scratch_dir.hpp"
 
 extern char** environ;
 
@@ -91,12 +92,6 @@ struct run_result {
 
 class SweepBinary : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "inflight-sweep-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   pid_t start(const std::vector<std::string>& args) {
     std::vector<std::string> all{INFLIGHT_SWEEP};
     all.insert(all.end(), args.begin(), args.end());
@@ -127,14 +122,10 @@ class SweepBinary : public ::testing::Test {
 
   run_result run(const std::vector<std::string>& args) { return finish(start(args)); }
 
-  static std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  static std::string slurp(const fs::path& p) { return inflight::test::scratch_dir::read(p); }
 
-  fs::path dir_;
+  inflight::test::scratch_dir scratch_;
+  const fs::path& dir_ = scratch_.path();
 };
 
 TEST_F(SweepBinary, AShortSweepWritesJsonWithEveryCounterAndContextKey) {

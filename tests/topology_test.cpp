@@ -3,33 +3,23 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 
-namespace {
+#include "support/scratch_dir.hpp"
 
-namespace fs = std::filesystem;
+namespace {
 
 // A fake file system root holding only the files a test writes.
 class FakeRoot {
  public:
-  FakeRoot() {
-    std::string pattern = (fs::temp_directory_path() / "inflight-topology-XXXXXX").string();
-    root_ = mkdtemp(pattern.data());
-  }
-  ~FakeRoot() { fs::remove_all(root_); }
   void write(const std::string& relative, const std::string& text) const {
-    const fs::path p = root_ / relative;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text << "\n";
+    dir_.write(relative, text + "\n");
   }
-  std::string path() const { return root_.string(); }
+  std::string path() const { return dir_.path().string(); }
 
  private:
-  fs::path root_;
+  inflight::test::scratch_dir dir_;
 };
 
 // What the machine itself allows, which no fake file can raise.

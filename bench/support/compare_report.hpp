@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/compare.hpp"
+#include "support/flags.hpp"
 
 namespace inflight::bench::compare {
 
@@ -77,17 +78,9 @@ inline compare_options parse_compare_options(const std::vector<std::string>& arg
       if (!(o.p99_budget_us > 0))
         throw compare_error("--p99_budget=" + value + ": valid range is above 0");
     } else if (name == "target_rps") {
-      std::size_t used = 0;
-      double r = 0;
-      try {
-        r = std::stod(value, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != value.size() || !(r > 0) || !std::isfinite(r)) {
-        throw compare_error("--target_rps=" + value + ": valid range is a number above 0");
-      }
-      o.target_rps = r;
+      const auto r = parse_positive_number(value, 1e12);
+      if (!r) throw compare_error("--target_rps=" + value + ": valid range is above 0 up to 1e12");
+      o.target_rps = *r;
     } else if (name == "format") {
       if (value != "table" && value != "md") {
         throw compare_error("--format=" + value + ": unknown format; valid: table, md");

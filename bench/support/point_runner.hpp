@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -254,6 +255,50 @@ inline void generate_arrivals(point_context& ctx, point_result& r,
   r.max_arrival_lag_us = lag_max;
 }
 
+// The open loop of the in-process models: arrivals admitted by a slot_limiter (a throttle when it
+// is full) wait in a queue from which every slot pulls its next invocation, like a runtime asking
+// /next. Each admitted arrival holds its limiter slot until it completes.
+class open_loop {
+ public:
+  open_loop(point_context& ctx, point_result& r)
+      : ctx_(ctx), r_(r), limiter_(r.in_flight), queue_(next_pow2(r.in_flight + 1)) {}
+
+  // A slot's loop: serves arrivals until the queue closes. `run` wraps each invocation (the
+  // dotnet model starts a task per invocation there).
+  template <class Run>
+  void serve(std::size_t i, Run&& run) {
+    arrival a;
+    while (queue_.pop(a) == boost::fibers::channel_op_status::success) {
+      run([&] { ctx_.invoke(i, a.due, a.counted); });
+      a.slot.reset();
+    }
+  }
+  void serve(std::size_t i) {
+    serve(i, [](auto&& invoke) { invoke(); });
+  }
+
+  // Issues the arrivals through the window, then closes the queue; the slots drain it.
+  void drive(const std::function<void(double)>& tick) {
+    std::thread generator([this] {
+      generate_arrivals(ctx_, r_, [this](steady::time_point due, bool counted) {
+        auto slot = limiter_.try_acquire();
+        if (!slot) return false;
+        queue_.push(arrival{due, counted, std::move(slot)});
+        return true;
+      });
+    });
+    await_window(ctx_, r_, tick, [this] { return static_cast<double>(limiter_.in_use()); });
+    generator.join();
+    queue_.close();
+  }
+
+ private:
+  point_context& ctx_;
+  point_result& r_;
+  slot_limiter limiter_;
+  boost::fibers::buffered_channel<arrival> queue_;
+};
+
 // ---- the models -------------------------------------------------------------------------------
 
 inline void run_dispatcher_model(point_context& ctx, point_result& r, std::size_t workers_per_vcpu,
@@ -271,71 +316,36 @@ inline void run_dispatcher_model(point_context& ctx, point_result& r, std::size_
     d.stop_slots();
     return;
   }
-  // Open loop: every slot pulls the next admitted arrival, like a runtime asking /next.
-  slot_limiter limiter(r.in_flight);
-  boost::fibers::buffered_channel<arrival> queue(next_pow2(r.in_flight + 1));
-  d.run_slots(r.in_flight, [&](std::size_t i) {
-    arrival a;
-    while (queue.pop(a) == boost::fibers::channel_op_status::success) {
-      ctx.invoke(i, a.due, a.counted);
-      a.slot.reset();
-    }
-  });
-  std::thread generator([&] {
-    generate_arrivals(ctx, r, [&](steady::time_point due, bool counted) {
-      auto slot = limiter.try_acquire();
-      if (!slot) return false;
-      queue.push(arrival{due, counted, std::move(slot)});
-      return true;
-    });
-  });
-  await_window(ctx, r, tick, [&] { return static_cast<double>(limiter.in_use()); });
-  generator.join();
-  queue.close();
+  open_loop loop(ctx, r);
+  d.run_slots(r.in_flight, [&](std::size_t i) { loop.serve(i); });
+  loop.drive(tick);
   d.stop_slots();
 }
 
 inline void run_thread_model(point_context& ctx, point_result& r,
                              const std::function<void(double)>& tick) {
   const auto cpus = pinned_set(ctx.options);
+  std::optional<open_loop> loop;
+  if (ctx.options.mode == loop_mode::open) loop.emplace(ctx, r);
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   r.threads = r.in_flight;
-  if (ctx.options.mode == loop_mode::closed) {
-    for (std::size_t i = 0; i < r.in_flight; ++i) {
-      threads.emplace_back([&, i] {
-        pin_current_thread(cpus);
-        while (!stop.load(std::memory_order_relaxed)) ctx.invoke_closed(i);
-      });
-    }
-    await_window(ctx, r, tick);
-    stop.store(true);
-    for (auto& t : threads) t.join();
-    return;
-  }
-  slot_limiter limiter(r.in_flight);
-  boost::fibers::buffered_channel<arrival> queue(next_pow2(r.in_flight + 1));
   for (std::size_t i = 0; i < r.in_flight; ++i) {
     threads.emplace_back([&, i] {
       pin_current_thread(cpus);
-      arrival a;
-      while (queue.pop(a) == boost::fibers::channel_op_status::success) {
-        ctx.invoke(i, a.due, a.counted);
-        a.slot.reset();
+      if (loop) {
+        loop->serve(i);
+      } else {
+        while (!stop.load(std::memory_order_relaxed)) ctx.invoke_closed(i);
       }
     });
   }
-  std::thread generator([&] {
-    generate_arrivals(ctx, r, [&](steady::time_point due, bool counted) {
-      auto slot = limiter.try_acquire();
-      if (!slot) return false;
-      queue.push(arrival{due, counted, std::move(slot)});
-      return true;
-    });
-  });
-  await_window(ctx, r, tick, [&] { return static_cast<double>(limiter.in_use()); });
-  generator.join();
-  queue.close();
+  if (loop) {
+    loop->drive(tick);
+  } else {
+    await_window(ctx, r, tick);
+  }
+  stop.store(true);
   for (auto& t : threads) t.join();
 }
 
@@ -346,50 +356,32 @@ inline void run_stealing_model(point_context& ctx, point_result& r, bool task_pe
   stealing_pool pool(r.vcpus, pinned_set(ctx.options));
   r.workers = pool.threads();
   r.threads = pool.threads();
+  std::optional<open_loop> loop;
+  if (ctx.options.mode == loop_mode::open) loop.emplace(ctx, r);
   std::atomic<bool> stop{false};
   std::atomic<std::size_t> live{r.in_flight};
-  auto run = [&](std::function<void()> invocation) {
+  auto run = [task_per_invocation](auto&& invocation) {
     if (!task_per_invocation) return invocation();
-    boost::fibers::fiber task(std::move(invocation));
+    boost::fibers::fiber task(std::ref(invocation));
     task.join();
   };
-  std::unique_ptr<slot_limiter> limiter;
-  std::unique_ptr<boost::fibers::buffered_channel<arrival>> queue;
-  if (ctx.options.mode == loop_mode::open) {
-    limiter = std::make_unique<slot_limiter>(r.in_flight);
-    queue = std::make_unique<boost::fibers::buffered_channel<arrival>>(next_pow2(r.in_flight + 1));
-  }
   for (std::size_t i = 0; i < r.in_flight; ++i) {
     pool.spawn([&, i] {
-      if (!queue) {
-        while (!stop.load(std::memory_order_relaxed)) {
-          const auto begin = steady::now();
-          run([&ctx, i, begin] { ctx.invoke_closed(i, begin); });
-        }
+      if (loop) {
+        loop->serve(i, run);
       } else {
-        arrival a;
-        while (queue->pop(a) == boost::fibers::channel_op_status::success) {
-          run([&ctx, &a, i] { ctx.invoke(i, a.due, a.counted); });
-          a.slot.reset();
+        while (!stop.load(std::memory_order_relaxed)) {
+          const auto begin = steady::now();  // before the task is created: .NET pays for it
+          run([&ctx, i, begin] { ctx.invoke_closed(i, begin); });
         }
       }
       live.fetch_sub(1);
     });
   }
-  if (!queue) {
-    await_window(ctx, r, tick);
+  if (loop) {
+    loop->drive(tick);
   } else {
-    std::thread generator([&] {
-      generate_arrivals(ctx, r, [&](steady::time_point due, bool counted) {
-        auto slot = limiter->try_acquire();
-        if (!slot) return false;
-        queue->push(arrival{due, counted, std::move(slot)});
-        return true;
-      });
-    });
-    await_window(ctx, r, tick, [&] { return static_cast<double>(limiter->in_use()); });
-    generator.join();
-    queue->close();
+    await_window(ctx, r, tick);
   }
   stop.store(true);
   while (live.load() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -12,6 +12,7 @@
 #include "inflight/distribution.hpp"
 #include "inflight/limits.hpp"
 #include "inflight/topology.hpp"
+#include "support/flags.hpp"
 
 namespace inflight::bench {
 
@@ -258,17 +259,10 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       else
         detail::usage(name, value, "unknown mode; valid: closed, open");
     } else if (name == "rate") {
-      std::size_t used = 0;
-      double r = 0;
-      try {
-        r = std::stod(value, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != value.size() || !(r > 0) || r > 1e7) {
+      const auto r = parse_positive_number(value, 1e7);
+      if (!r)
         detail::usage(name, value, "valid range is above 0 up to 10000000 arrivals per second");
-      }
-      o.rate = r;
+      o.rate = *r;
       rate_text = value;
       rate_given = true;
     } else if (name == "arrivals") {
