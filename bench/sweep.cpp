@@ -37,7 +37,6 @@ struct sweep_run {
   std::vector<point_row> rows;
   std::size_t points = 0;
   std::size_t done = 0;
-  std::chrono::steady_clock::time_point started;
   std::ofstream csv;
   bool tty = false;
 };
@@ -184,7 +183,6 @@ int main(int argc, char** argv) {
     }
   }
   run.points = run.options.models.size() * run.options.per_vcpu.size();
-  run.started = std::chrono::steady_clock::now();
   std::signal(SIGINT, on_sigint);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -96,50 +96,39 @@ class point_context {
   slot_state& slot(std::size_t i) { return slots_[i]; }
   bool in_window(steady::time_point t) const { return t >= window_start && t < window_end; }
 
-  // The handler: wait on simulated IO, then burn CPU.
-  void handle(slot_state& s) const {
-    io_wait(options.io_wait(s.rng));
-    cpu_work(options.cpu_work(s.rng));
+  // The handler: wait on simulated IO, then burn CPU. False when it threw.
+  bool handled(slot_state& s) const {
+    try {
+      io_wait(options.io_wait(s.rng));
+      cpu_work(options.cpu_work(s.rng));
+      return true;
+    } catch (...) {
+      return false;
+    }
   }
 
-  // Runs one invocation that was due at `due` and counts it if `counted`.
+  // Open loop: runs one invocation that was due at `due`, counted if it arrived in the window.
   void invoke(std::size_t i, steady::time_point due, bool counted) {
-    slot_state& s = slots_[i];
-    bool ok = true;
-    try {
-      handle(s);
-    } catch (...) {
-      ok = false;
-    }
-    const auto done = steady::now();
-    if (!counted) return;
-    if (!ok) {
-      ++s.failed;
-      return;
-    }
-    ++s.completed;
-    s.pending.push_back(ns_between(due, done));
-    if (s.pending.size() >= flush_at) flush(i);
+    const bool ok = handled(slots_[i]);
+    if (counted) record(i, ok, due, steady::now());
   }
 
   // Closed loop: the invocation counts when it completes inside the window. `begin` is when the
   // runtime started the invocation (before any task creation the model pays for).
   void invoke_closed(std::size_t i, steady::time_point begin = steady::now()) {
-    slot_state& s = slots_[i];
-    bool ok = true;
-    try {
-      handle(s);
-    } catch (...) {
-      ok = false;
-    }
+    const bool ok = handled(slots_[i]);
     const auto done = steady::now();
-    if (!in_window(done)) return;
+    if (in_window(done)) record(i, ok, begin, done);
+  }
+
+  void record(std::size_t i, bool ok, steady::time_point from, steady::time_point done) {
+    slot_state& s = slots_[i];
     if (!ok) {
       ++s.failed;
       return;
     }
     ++s.completed;
-    s.pending.push_back(ns_between(begin, done));
+    s.pending.push_back(ns_between(from, done));
     if (s.pending.size() >= flush_at) flush(i);
   }
 
@@ -446,12 +435,7 @@ inline void run_process_model(point_context& ctx, point_result& r,
         }
       };
       auto run_one = [&](steady::time_point due, bool counted) {
-        bool ok = true;
-        try {
-          ctx.handle(s);
-        } catch (...) {
-          ok = false;
-        }
+        const bool ok = ctx.handled(s);
         const auto done = steady::now();
         note_window(done);
         if (!counted) return;
@@ -463,17 +447,11 @@ inline void run_process_model(point_context& ctx, point_result& r,
       if (!open) {
         for (auto t = steady::now(); t < ctx.window_end; t = steady::now()) {
           note_window(t);
-          const auto begin = t;
-          bool ok = true;
-          try {
-            ctx.handle(s);
-          } catch (...) {
-            ok = false;
-          }
+          const bool ok = ctx.handled(s);
           const auto done = steady::now();
           if (!ctx.in_window(done)) continue;
           if (ok)
-            send(ns_between(begin, done));
+            send(ns_between(t, done));
           else
             shared->children[i].failed.fetch_add(1);
         }

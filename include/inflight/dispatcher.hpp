@@ -57,7 +57,9 @@ struct dispatcher_options {
 /// - run_slots(): n long-lived slot fibers that loop over body(slot) until stop_slots(), the closed
 ///   loop of an execution environment; no allocation per call.
 ///
-///     inflight::dispatcher d({.vcpus = 2});
+///     inflight::dispatcher_options options;
+///     options.vcpus = 2;
+///     inflight::dispatcher d(options);
 ///     d.run_slots(128, [&](std::size_t) { inflight::io_wait(2ms); });
 ///     std::this_thread::sleep_for(1s);
 ///     d.stop_slots();

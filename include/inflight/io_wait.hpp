@@ -59,7 +59,8 @@ inline bool on_fiber() noexcept {
 /// Waits until `deadline` like an IO call: inside a fiber it suspends only that fiber (on a
 /// dispatcher worker the scheduler sleeps in an absolute futex wait with the worker's 1 ns
 /// slack); on a thread's main context it blocks the thread in an absolute clock_nanosleep, at that
-/// thread's own timer slack. Never returns before the deadline. Burns no CPU while waiting.
+/// thread's own timer slack (the first call on a plain thread also sets up Boost.Fiber's small
+/// per-thread state, once). Never returns before the deadline. Burns no CPU while waiting.
 inline void io_wait_until(std::chrono::steady_clock::time_point deadline) {
   if (detail::on_fiber()) {
     boost::this_fiber::sleep_until(deadline);
