@@ -3,10 +3,11 @@
 //
 // Groups (filter with --benchmark_filter):
 //   Overshoot/<variant>/<waiters>    timer precision of a 2 ms wait (p50/p99/max of actual - asked)
-//   Littles/<variant>/<per_vcpu>     closed-loop throughput of 2 ms waits against Little's law
-//   Invocation/<variant>             harness cost per invocation
-//   MemoryPerSlot/<variant>          RSS growth per in-flight slot at 1024 in flight
-//   Limiter / HistogramRecord        the hot-path primitives
+//   Burst/inflight_io_wait/64        64 fibers of one worker due at once: how long serving them
+//   takes Littles/<variant>/<per_vcpu>     closed-loop throughput of 2 ms waits against Little's
+//   law Invocation/<variant>             harness cost per invocation MemoryPerSlot/<variant> RSS
+//   growth per in-flight slot at 1024 in flight Limiter / HistogramRecord        the hot-path
+//   primitives
 // A summary of the ratios against their baselines is printed after the run.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -168,6 +169,41 @@ void BM_Overshoot(benchmark::State& state, waiter w) {
     results()[key + "/p50_vs_floor"] = static_cast<double>(ours.percentile(50)) / f50;
     results()[key + "/p99_vs_floor"] = static_cast<double>(ours.percentile(99)) / f99;
   }
+}
+
+// A burst: `waiters` fibers of one worker all due at the same instant, 300 times. The first of
+// each burst wakes at the OS floor; the spread to the last is the worker serving them one by one.
+void BM_Burst(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  constexpr int rounds = 300;
+  std::vector<std::vector<std::uint64_t>> late(rounds, std::vector<std::uint64_t>(n));
+  for (auto _ : state) {
+    inflight::dispatcher_options o;
+    o.vcpus = 1;
+    inflight::dispatcher d(o);
+    std::vector<int> done(n, 0);  // each entry touched by its own slot only
+    const auto grid = steady::now() + 10ms;
+    d.run_slots(n, [&](std::size_t i) {
+      if (done[i] == rounds) return inflight::io_wait(1ms);
+      const auto deadline = grid + wait_time * done[i];
+      inflight::io_wait_until(deadline);
+      late[static_cast<std::size_t>(done[i]++)][i] = ns_between(deadline, steady::now());
+    });
+    std::this_thread::sleep_until(grid + wait_time * rounds + 20ms);
+    d.stop_slots();
+  }
+  inflight::latency_histogram first, last, spread;
+  for (const auto& burst : late) {
+    const auto [lo, hi] = std::minmax_element(burst.begin(), burst.end());
+    first.record(*lo);
+    last.record(*hi);
+    spread.record(*hi - *lo);
+  }
+  state.counters["first_p50_us"] = static_cast<double>(first.percentile(50)) / 1e3;
+  state.counters["last_p50_us"] = static_cast<double>(last.percentile(50)) / 1e3;
+  state.counters["spread_p50_us"] = static_cast<double>(spread.percentile(50)) / 1e3;
+  state.counters["ns_per_fiber"] =
+      n > 1 ? static_cast<double>(spread.percentile(50)) / static_cast<double>(n - 1) : 0;
 }
 
 // Closed loop: C slots each waiting 2 ms; efficiency against Little's law, whose latency is the
@@ -440,6 +476,11 @@ void register_all() {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("Burst/inflight_io_wait", BM_Burst)
+      ->Arg(64)
+      ->Iterations(1)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
   for (auto* bm : {benchmark::RegisterBenchmark("Littles/inflight", BM_Littles_inflight),
                    benchmark::RegisterBenchmark("Littles/naive_fiber", BM_Littles_naive_fiber)}) {
     bm->RangeMultiplier(2)->Range(1, 64)->Iterations(1)->UseRealTime()->Unit(
