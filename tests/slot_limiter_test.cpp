@@ -86,6 +86,37 @@ TEST(SlotLimiter, AcquireForGetsASlotFreedByAnotherThread) {
   EXPECT_EQ(limiter.acquired(), 2u);
 }
 
+// Plain threads on the lock-free path only (try_acquire never waits), so that ThreadSanitizer,
+// which cannot follow fiber stack switches, can check it: the tsan preset runs this suite.
+TEST(SlotLimiterThreads, TryAcquireFromPlainThreadsNeverExceedsCapacity) {
+  constexpr std::size_t cap = 3;
+  constexpr int threads = 4, tries = 20'000;
+  inflight::slot_limiter limiter(cap);
+  std::atomic<int> inside{0}, most{0};
+  std::atomic<std::uint64_t> held{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int i = 0; i < tries; ++i) {
+        if (auto slot = limiter.try_acquire()) {
+          const int now = inside.fetch_add(1) + 1;
+          int seen = most.load();
+          while (now > seen && !most.compare_exchange_weak(seen, now)) {
+          }
+          inside.fetch_sub(1);
+          held.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  EXPECT_LE(most.load(), static_cast<int>(cap));
+  EXPECT_EQ(limiter.in_use(), 0u);
+  EXPECT_EQ(limiter.acquired(), held.load());
+  EXPECT_EQ(limiter.acquired() + limiter.rejected(), static_cast<std::uint64_t>(threads) * tries);
+  EXPECT_LE(limiter.peak(), cap);
+}
+
 // Threads x fibers per thread, all hammering one limiter with blocking and non-blocking acquires.
 class SlotLimiterContention : public ::testing::TestWithParam<int> {};
 
