@@ -99,7 +99,8 @@ class dispatcher {
   std::uint64_t submitted() const noexcept { return submitted_.load(); }
   /// Invocations and slot calls that returned.
   std::uint64_t completed() const noexcept;
-  /// Invocations and slot calls that threw.
+  /// Invocations and slot calls that threw, or that never ran because no fiber stack could be
+  /// mapped for them.
   std::uint64_t failed() const noexcept;
 
  private:
