@@ -155,13 +155,17 @@ class dispatcher::worker {
   template <class Fn>
   void count_call(Fn&& call);
   void run_invocations(runner& self);
+  // One writer (this worker's thread), so a load and a store suffice: no locked instruction on the
+  // hot path.
+  static void bump(std::atomic<std::uint64_t>& counter) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
 
   dispatcher& owner_;
   const std::size_t stack_size_;
   boost::fibers::buffered_channel<command> inbox_{1024};
   std::thread thread_;
-  // One writer (this worker's thread), so a load and a store suffice: no locked instruction on the
-  // hot path, and the line is this worker's alone.
+  // Written by this worker's thread only (see bump), on a line of their own.
   alignas(64) std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::uint64_t> failed_{0};
   alignas(64) std::vector<runner*> idle_runners_;
@@ -307,11 +311,11 @@ template <class Fn>
 void dispatcher::worker::count_call(Fn&& call) {
   try {
     call();
-    completed_.store(completed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    bump(completed_);
   } catch (const boost::context::detail::forced_unwind&) {
     throw;  // Boost.Context unwinds a fiber's stack with this; it is not the handler's failure
   } catch (...) {
-    failed_.store(failed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    bump(failed_);
   }
 }
 
@@ -394,7 +398,7 @@ inline void dispatcher::worker::run(std::promise<void>& started, int cpu,
     } catch (const std::exception&) {
       // No stack could be mapped (or the fiber not created): the call never ran, so it counts as
       // failed and the worker goes on.
-      failed_.store(failed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      bump(failed_);
       if (c.invocation) {
         owner_.finished_invocation();
       } else {
