@@ -6,8 +6,6 @@
 // slot_limiter (open loop) -> handler (io_wait, cpu_work) -> latency_histogram -> point_result.
 
 #include <poll.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -29,6 +27,7 @@
 #include <vector>
 
 #include "inflight/inflight.hpp"
+#include "support/affinity.hpp"
 #include "support/measure.hpp"
 #include "support/stealing_pool.hpp"
 #include "support/sweep_options.hpp"
@@ -195,14 +194,6 @@ inline std::vector<int> pinned_set(const sweep_options& o) {
   if (!o.pin) return {};
   const auto cpus = detect_vcpus().cpus;
   return {cpus.begin(), cpus.begin() + static_cast<std::ptrdiff_t>(o.vcpus)};
-}
-
-inline void pin_current_thread(const std::vector<int>& cpus) {
-  if (cpus.empty()) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  for (int cpu : cpus) CPU_SET(cpu, &set);
-  pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
 // An admitted open-loop arrival; holding `slot` keeps its limiter slot busy until it completes.

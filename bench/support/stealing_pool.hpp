@@ -10,7 +10,6 @@
 // sleeps in a futex wait until its next timer or until a busy thread with queued work wakes it.
 
 #include <linux/futex.h>  // FUTEX_WAIT_BITSET_PRIVATE, FUTEX_WAKE_PRIVATE
-#include <pthread.h>      // pthread_setaffinity_np
 #include <sys/syscall.h>  // SYS_futex
 #include <unistd.h>
 
@@ -26,6 +25,7 @@
 #include <vector>
 
 #include "inflight/io_wait.hpp"
+#include "support/affinity.hpp"
 
 namespace inflight::bench {
 
@@ -185,12 +185,7 @@ inline stealing_pool::~stealing_pool() {
 }
 
 inline void stealing_pool::run(std::size_t index, const std::vector<int>& cpus) {
-  if (!cpus.empty()) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (int cpu : cpus) CPU_SET(cpu, &set);
-    pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-  }
+  pin_current_thread(cpus);
   set_timer_slack(std::chrono::nanoseconds(1));
   boost::fibers::use_scheduling_algorithm<algorithm>(*this, index);
   if (index == 0) {
