@@ -425,31 +425,28 @@ inline void run_process_model(point_context& ctx, point_result& r,
           batch.clear();
         }
       };
-      auto run_one = [&](steady::time_point due, bool counted) {
-        const bool ok = ctx.handled(s);
-        const auto done = steady::now();
-        note_window(done);
-        if (!counted) return;
-        if (ok)
-          send(ns_between(due, done));
-        else
+      // A counted invocation sends its latency from `from`, or counts a failure.
+      auto record = [&](bool ok, steady::time_point from, steady::time_point done) {
+        if (ok) {
+          send(ns_between(from, done));
+        } else {
           shared->children[i].failed.fetch_add(1);
+        }
       };
       if (!open) {
         for (auto t = steady::now(); t < ctx.window_end; t = steady::now()) {
           note_window(t);
           const bool ok = ctx.handled(s);
           const auto done = steady::now();
-          if (!ctx.in_window(done)) continue;
-          if (ok)
-            send(ns_between(t, done));
-          else
-            shared->children[i].failed.fetch_add(1);
+          if (ctx.in_window(done)) record(ok, t, done);
         }
       } else {
         std::int64_t msg[2];
         while (::read(work[0], msg, sizeof(msg)) == static_cast<ssize_t>(sizeof(msg))) {
-          run_one(steady::time_point(steady::duration(msg[0])), msg[1] != 0);
+          const bool ok = ctx.handled(s);
+          const auto done = steady::now();
+          note_window(done);
+          if (msg[1] != 0) record(ok, steady::time_point(steady::duration(msg[0])), done);
           shared->in_use.fetch_sub(1);
         }
       }
@@ -473,7 +470,6 @@ inline void run_process_model(point_context& ctx, point_result& r,
     for (int fd : results) fds.push_back(pollfd{fd, POLLIN, 0});
     std::size_t open_fds = fds.size();
     std::vector<std::uint64_t> buf(4096);
-    std::vector<std::size_t> partial(fds.size(), 0);
     std::vector<std::vector<char>> rest(fds.size());
     while (open_fds != 0) {
       if (poll(fds.data(), fds.size(), 100) <= 0) continue;
@@ -535,8 +531,8 @@ inline void run_process_model(point_context& ctx, point_result& r,
 
 }  // namespace detail
 
-/// Runs one point of the sweep. `tick` (optional) is called about every millisecond with the
-/// fraction of the point done. Throws std::runtime_error when the model cannot start.
+/// Runs one point of the sweep. `tick` (optional) is called about every 5 ms with the fraction of
+/// the point done. Throws std::runtime_error when the model cannot start.
 inline point_result run_point(const sweep_options& o, model m, std::size_t per_vcpu,
                               const std::function<void(double)>& tick = {}) {
   point_result r;
