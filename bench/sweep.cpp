@@ -37,17 +37,16 @@ struct sweep_run {
   std::vector<point_row> rows;
   std::size_t points = 0;
   std::size_t done = 0;
+  double point_s = 0;          // warm-up + duration of one point
+  bool show_progress = false;  // the sweep lasts 5 s or more
+
   std::ofstream csv;
   bool tty = false;
 };
 
 void progress(sweep_run& run, const std::string& name, double fraction) {
-  const double per_point =
-      std::chrono::duration<double>(run.options.warmup + run.options.duration).count();
-  const double total = per_point * static_cast<double>(run.points);
-  if (total < 5) return;
-  const double left = per_point * (static_cast<double>(run.points - run.done) - fraction);
-  if (run.tty) {
+  const double left = run.point_s * (static_cast<double>(run.points - run.done) - fraction);
+  if (run.show_progress && run.tty) {
     std::fprintf(stderr, "\r\033[K[%zu/%zu] %s %3.0f%%  ETA %.0fs", run.done + 1, run.points,
                  name.c_str(), fraction * 100, left);
   }
@@ -71,10 +70,7 @@ void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_v
   run->rows.push_back(row);
   ++run->done;
   if (run->csv.is_open()) write_csv_row(run->csv, row);
-  const double total =
-      std::chrono::duration<double>(run->options.warmup + run->options.duration).count() *
-      static_cast<double>(run->points);
-  if (total >= 5) {
+  if (run->show_progress) {
     if (run->tty) std::fprintf(stderr, "\r\033[K");
     if (!run->tty || run->done == run->points) {
       std::fprintf(stderr, "[%zu/%zu] %s: %.0f/s, p99 %.0f us\n", run->done, run->points,
@@ -183,6 +179,8 @@ int main(int argc, char** argv) {
     }
   }
   run.points = run.options.models.size() * run.options.per_vcpu.size();
+  run.point_s = std::chrono::duration<double>(run.options.warmup + run.options.duration).count();
+  run.show_progress = run.point_s * static_cast<double>(run.points) >= 5;
   std::signal(SIGINT, on_sigint);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
