@@ -50,9 +50,11 @@ struct point_data {
 
   /// The median of a counter over the repetitions; nullopt when missing or not a number.
   std::optional<double> value(const std::string& counter) const;
-  std::size_t repetitions(const std::string& counter) const {
+  /// A counter's values over the repetitions; empty when missing.
+  const std::vector<double>& values(const std::string& counter) const {
+    static const std::vector<double> none;
     auto it = samples.find(counter);
-    return it == samples.end() ? 0 : it->second.size();
+    return it == samples.end() ? none : it->second;
   }
 };
 
@@ -235,6 +237,28 @@ inline std::optional<double> mann_whitney_p(const std::vector<double>& a,
   if (var_u <= 0) return 1.0;
   const double z = (std::abs(u - mean_u) - 0.5) / std::sqrt(var_u);
   return std::erfc(std::max(z, 0.0) / std::sqrt(2.0));
+}
+
+/// How one file's point stands against the same point of the first file. Files may differ in
+/// vCPUs, so the ratio, the test and the CV all use throughput per vCPU.
+struct versus_first {
+  std::optional<double> ratio;    // throughput per vCPU / the first file's; nullopt for the first
+  std::optional<double> p_value;  // Mann-Whitney U; nullopt for the first or below 9 repetitions
+  std::optional<double> cv;       // over this file's repetitions
+  std::size_t repetitions = 0;
+};
+
+inline versus_first against_first(const point_data& first, const point_data& p, bool is_first) {
+  const auto& mine = p.values("throughput_per_vcpu");
+  versus_first v;
+  v.cv = coefficient_of_variation(mine);
+  v.repetitions = mine.size();
+  if (!is_first) {
+    const auto a = first.value("throughput_per_vcpu"), b = p.value("throughput_per_vcpu");
+    if (a && b && *a > 0) v.ratio = *b / *a;
+    v.p_value = mann_whitney_p(first.values("throughput_per_vcpu"), mine);
+  }
+  return v;
 }
 
 /// The Universal Scalability Law X(N) = lambda N / (1 + sigma (N - 1) + kappa N (N - 1)).

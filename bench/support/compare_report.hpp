@@ -219,36 +219,28 @@ inline std::string render_report(const comparison& c, const compare_options& o) 
     const point_data& first = c.files[0].points.at(k);
     for (std::size_t i = 0; i < c.files.size(); ++i) {
       const point_data& p = c.files[i].points.at(k);
-      // Files may differ in vCPUs, so the test and the CV use throughput per vCPU.
-      const auto& tput = p.samples.count("throughput_per_vcpu")
-                             ? p.samples.at("throughput_per_vcpu")
-                             : std::vector<double>{};
-      const auto cv = coefficient_of_variation(tput);
-      const std::string cv_text =
-          cv ? fmt::format("{:.1f}%{}", *cv * 100, *cv > 0.05 ? "!" : "") : "n/a";
-      std::string ratio = "-", p_value = "-";
-      if (i > 0) {
-        const auto a = first.value("throughput_per_vcpu"), b = p.value("throughput_per_vcpu");
-        ratio = a && b && *a > 0 ? fmt::format("x{:.3f}", *b / *a) : "n/a";
-        const auto& base = first.samples.count("throughput_per_vcpu")
-                               ? first.samples.at("throughput_per_vcpu")
-                               : std::vector<double>{};
-        const auto pv = mann_whitney_p(base, tput);
-        p_value = pv ? fmt::format("{:.4f}", *pv) : "n/a";
-      }
-      const std::string per = i == 0 ? std::to_string(k.per_vcpu) : "";
-      const auto tp = p.value("throughput"), tpv = p.value("throughput_per_vcpu");
-      const auto p50 = p.value("p50_us"), p99 = p.value("p99_us"), cpu = p.value("cpu_util");
+      const versus_first v = against_first(first, p, i == 0);
+      const std::string cells[] = {
+          i == 0 ? std::to_string(k.per_vcpu) : "",
+          file_tag(i),
+          cell(p.value("throughput"), "{:.1f}"),
+          cell(p.value("throughput_per_vcpu"), "{:.1f}"),
+          cell(p.value("p50_us"), "{:.3f}", 1e-3),
+          cell(p.value("p99_us"), "{:.3f}", 1e-3),
+          cell(p.value("cpu_util"), "{:.1f}", 100),
+          v.cv ? fmt::format("{:.1f}%{}", *v.cv * 100, *v.cv > 0.05 ? "!" : "") : "n/a",
+          i == 0    ? "-"
+          : v.ratio ? fmt::format("x{:.3f}", *v.ratio)
+                    : "n/a",
+          i == 0 ? "-" : cell(v.p_value, "{:.4f}")};
       if (md) {
-        out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |", per, file_tag(i),
-                           cell(tp, "{:.1f}"), cell(tpv, "{:.1f}"), cell(p50, "{:.3f}", 1e-3),
-                           cell(p99, "{:.3f}", 1e-3), cell(cpu, "{:.1f}", 100), cv_text);
-        out += several ? fmt::format(" {} | {} |\n", ratio, p_value) : "\n";
+        out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |", cells[0], cells[1],
+                           cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]);
+        out += several ? fmt::format(" {} | {} |\n", cells[8], cells[9]) : "\n";
       } else {
-        out += fmt::format("{:>8} {:<4} {:>13} {:>11} {:>8} {:>8} {:>6} {:>7}", per, file_tag(i),
-                           cell(tp, "{:.1f}"), cell(tpv, "{:.1f}"), cell(p50, "{:.3f}", 1e-3),
-                           cell(p99, "{:.3f}", 1e-3), cell(cpu, "{:.1f}", 100), cv_text);
-        out += several ? fmt::format(" {:>10} {:>8}\n", ratio, p_value) : "\n";
+        out += fmt::format("{:>8} {:<4} {:>13} {:>11} {:>8} {:>8} {:>6} {:>7}", cells[0], cells[1],
+                           cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]);
+        out += several ? fmt::format(" {:>10} {:>8}\n", cells[8], cells[9]) : "\n";
       }
     }
   }
@@ -333,24 +325,14 @@ inline void write_csv(std::ostream& out, const comparison& c) {
     const point_data& first = c.files[0].points.at(k);
     for (std::size_t i = 0; i < c.files.size(); ++i) {
       const point_data& p = c.files[i].points.at(k);
-      const auto& t = p.samples.count("throughput_per_vcpu") ? p.samples.at("throughput_per_vcpu")
-                                                             : std::vector<double>{};
-      std::optional<double> ratio, pv;
-      if (i > 0) {
-        const auto a = first.value("throughput_per_vcpu"), b = p.value("throughput_per_vcpu");
-        if (a && b && *a > 0) ratio = *b / *a;
-        pv = mann_whitney_p(first.samples.count("throughput_per_vcpu")
-                                ? first.samples.at("throughput_per_vcpu")
-                                : std::vector<double>{},
-                            t);
-      }
+      const versus_first v = against_first(first, p, i == 0);
       std::string label = c.files[i].label;
       std::replace(label.begin(), label.end(), ',', ';');
       out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", k.model, k.profile,
                          k.per_vcpu, file_tag(i), label, c.files[i].vcpus,
                          num(p.value("throughput")), num(p.value("throughput_per_vcpu")),
                          num(p.value("p50_us")), num(p.value("p99_us")), num(p.value("cpu_util")),
-                         t.size(), num(coefficient_of_variation(t)), num(ratio), num(pv));
+                         v.repetitions, num(v.cv), num(v.ratio), num(v.p_value));
     }
   }
 }
