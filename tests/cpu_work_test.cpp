@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -39,6 +40,15 @@ TEST(CpuWorkEdges, ZeroReturnsAndNegativeThrows) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "cpu_work duration is -5 ns; valid range is 0 ns or more");
   }
+}
+
+TEST(CpuWorkLimits, NegativeAndNanDurationsThrowAndOtherUnitsWork) {
+  EXPECT_THROW(inflight::cpu_work(std::chrono::hours::min()), std::invalid_argument);
+  EXPECT_THROW(inflight::cpu_work(std::chrono::duration<double>(std::nan(""))),
+               std::invalid_argument);
+  const auto before = inflight::thread_cpu_time();
+  inflight::cpu_work(std::chrono::duration<double, std::milli>(1.0));
+  EXPECT_GE(inflight::thread_cpu_time() - before, std::chrono::milliseconds(1));
 }
 
 }  // namespace

@@ -9,11 +9,13 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "inflight/io_wait.hpp"
 #include "inflight/slot_limiter.hpp"
+#include "support/faults.hpp"
 
 namespace {
 
@@ -202,5 +204,171 @@ TEST(DispatcherOptions, RunSlotsTwiceIsALogicError) {
   d.stop();
   EXPECT_THROW(d.run_slots(1, [](std::size_t) {}), std::logic_error);
 }
+
+// ---- faults: what review and attack found (issue "Nothing crashes, hangs, orphans or lies") ----
+
+namespace faults {
+
+using inflight::test::address_space_limit;
+using inflight::test::finishes_within;
+
+constexpr std::size_t big_stack = std::size_t{512} << 20;
+constexpr std::size_t headroom = std::size_t{256} << 20;
+
+TEST(DispatcherFaults, SubmitWhoseStackCannotBeMappedFailsOnceAndDrainReturns) {
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  o.stack_size = big_stack;
+  inflight::dispatcher d(o);
+  std::atomic<bool> ran{false};
+  {
+    address_space_limit limit(headroom);
+    ASSERT_TRUE(d.submit([&] { ran = true; }));
+    finishes_within(30s, "drain() after a submit with no stack", [&] { d.drain(); });
+  }
+  EXPECT_FALSE(ran.load());
+  EXPECT_EQ(d.submitted(), 1u);
+  EXPECT_EQ(d.failed(), 1u);
+  EXPECT_EQ(d.unstarted(), 1u);
+  EXPECT_EQ(d.completed(), 0u);
+  EXPECT_EQ(d.slots_running(), 0u);
+  // With memory back, the same dispatcher runs calls again.
+  ASSERT_TRUE(d.submit([&] { ran = true; }));
+  finishes_within(30s, "drain() after memory came back", [&] { d.drain(); });
+  EXPECT_TRUE(ran.load());
+  finishes_within(30s, "stop()", [&] { d.stop(); });
+}
+
+TEST(DispatcherFaults, SlotsWithoutStacksNeverRunAndStopSlotsReturns) {
+  inflight::dispatcher_options o;
+  o.vcpus = 2;
+  o.stack_size = big_stack;
+  inflight::dispatcher d(o);
+  std::atomic<int> calls{0};
+  {
+    address_space_limit limit(headroom);
+    d.run_slots(3, [&](std::size_t) {
+      calls.fetch_add(1);
+      inflight::io_wait(1ms);
+    });
+    finishes_within(30s, "stop_slots() with unstarted slots", [&] { d.stop_slots(); });
+  }
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ(d.unstarted(), 3u);
+  EXPECT_EQ(d.failed(), 3u);
+  EXPECT_EQ(d.slots_running(), 0u);
+}
+
+TEST(DispatcherFaults, StackSizeHasAnUpperBound) {
+  inflight::dispatcher_options o;
+  o.stack_size = SIZE_MAX - 100;
+  try {
+    inflight::dispatcher d(o);
+    FAIL() << "a stack size that wraps was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("valid range is 16384..1073741824"));
+  }
+}
+
+// A body that never suspends, more slots than an inbox holds: run_slots and stop_slots still
+// return, every slot gets turns, and a submit() meanwhile still runs.
+TEST(DispatcherFaults, CpuOnlySlotsTakeTurnsAndControlCallsProgress) {
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  o.stack_size = 16 * 1024;
+  inflight::dispatcher d(o);
+  constexpr std::size_t slots = 3000;
+  std::vector<std::atomic<std::uint64_t>> calls(slots);
+  finishes_within(30s, "run_slots() of CPU-only slots", [&] {
+    d.run_slots(slots, [&](std::size_t i) { calls[i].fetch_add(1, std::memory_order_relaxed); });
+  });
+  std::atomic<bool> submitted_ran{false};
+  ASSERT_TRUE(d.submit([&] { submitted_ran = true; }));
+  finishes_within(30s, "drain() beside CPU-only slots", [&] { d.drain(); });
+  EXPECT_TRUE(submitted_ran.load());
+  // Every slot has had a turn once a full round has passed.
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  auto starved = [&] {
+    for (auto& c : calls) {
+      if (c.load() == 0) return true;
+    }
+    return false;
+  };
+  while (starved() && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(1ms);
+  EXPECT_FALSE(starved()) << "a slot never ran: slots of one worker do not take turns";
+  finishes_within(30s, "stop_slots() of CPU-only slots", [&] { d.stop_slots(); });
+  std::uint64_t total = 0;
+  for (auto& c : calls) total += c.load();
+  EXPECT_EQ(d.completed(), total + 1);
+}
+
+// One slot burns CPU without suspending; the other waits on a timer on the same worker. The
+// timer still fires.
+TEST(DispatcherFaults, ATimerFiresBesideASlotThatNeverSuspends) {
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  inflight::dispatcher d(o);
+  std::atomic<std::uint64_t> spins{0}, waits{0};
+  d.run_slots(2, [&](std::size_t i) {
+    if (i == 0) {
+      spins.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      inflight::io_wait(1ms);
+      waits.fetch_add(1);
+    }
+  });
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (waits.load() < 3 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(1ms);
+  }
+  finishes_within(30s, "stop_slots()", [&] { d.stop_slots(); });
+  EXPECT_GE(waits.load(), 3u) << "the waiting slot starved";
+  EXPECT_GT(spins.load(), 0u);
+}
+
+TEST(DispatcherFaults, ControlCallsFromAWorkerThrowInsteadOfHanging) {
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  inflight::dispatcher d(o);
+  std::vector<std::string> errors;
+  d.submit([&] {
+    for (auto call :
+         {+[](inflight::dispatcher& x) { x.drain(); }, +[](inflight::dispatcher& x) { x.stop(); },
+          +[](inflight::dispatcher& x) { x.stop_slots(); },
+          +[](inflight::dispatcher& x) { x.run_slots(1, [](std::size_t) {}); }}) {
+      try {
+        call(d);
+        errors.push_back("returned");
+      } catch (const std::logic_error& e) {
+        errors.push_back(e.what());
+      }
+    }
+  });
+  finishes_within(30s, "drain()", [&] { d.drain(); });
+  ASSERT_EQ(errors.size(), 4u);
+  for (const char* call : {"drain", "stop", "stop_slots", "run_slots"}) {
+    EXPECT_THAT(errors, ::testing::Contains(std::string("dispatcher::") + call +
+                                            " on one of the dispatcher's own workers would wait "
+                                            "for itself"));
+  }
+  EXPECT_EQ(d.completed(), 1u);
+}
+
+TEST(DispatcherFaults, AcquireForeverOnAFiberWaitsForTheSlot) {
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  inflight::dispatcher d(o);
+  inflight::slot_limiter limiter(1);
+  auto held = limiter.acquire();
+  std::atomic<int> got{-1};
+  d.submit([&] { got = limiter.acquire_for(std::chrono::hours::max()) ? 1 : 0; });
+  std::this_thread::sleep_for(30ms);
+  EXPECT_EQ(got.load(), -1) << "acquire_for(hours::max()) gave up early";
+  held.reset();
+  finishes_within(30s, "drain()", [&] { d.drain(); });
+  EXPECT_EQ(got.load(), 1);
+}
+
+}  // namespace faults
 
 }  // namespace

@@ -112,4 +112,33 @@ TEST(LatencyHistogram, CopiesAreIndependent) {
   EXPECT_EQ(a.max(), 20u);
 }
 
+TEST(LatencyHistogramMoves, AMovedFromHistogramReadsAsEmptyAndRecordsAgain) {
+  inflight::latency_histogram a;
+  a.record(1000);
+  a.record(3000);
+  inflight::latency_histogram b(std::move(a));
+  EXPECT_EQ(b.count(), 2u);
+  EXPECT_EQ(a.count(), 0u);  // NOLINT(bugprone-use-after-move): the state a moved-from one has
+  EXPECT_EQ(a.percentile(99), 0u);
+  EXPECT_EQ(a.max(), 0u);
+  EXPECT_EQ(a.min(), 0u);
+  inflight::latency_histogram c;
+  c.merge(a);  // merging an empty, moved-from one adds nothing
+  EXPECT_EQ(c.count(), 0u);
+  a.merge(b);  // merging into it works
+  EXPECT_EQ(a.count(), 2u);
+  inflight::latency_histogram d;
+  d = std::move(a);
+  a.reset();
+  a.record(5);
+  EXPECT_EQ(a.count(), 1u);
+  EXPECT_EQ(a.percentile(50), 5u);
+  inflight::latency_histogram e(std::move(c));
+  inflight::latency_histogram copy(c);  // copying a moved-from one gives an empty one
+  EXPECT_EQ(copy.count(), 0u);
+  copy.record(7);
+  EXPECT_EQ(copy.percentile(100), 7u);
+  EXPECT_EQ(d.percentile(100), b.percentile(100));
+}
+
 }  // namespace

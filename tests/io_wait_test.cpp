@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <memory>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "inflight/dispatcher.hpp"
@@ -102,6 +105,44 @@ TEST(TimerFloor, ReportsOrderedStatisticsAndLeavesTheCallerAlone) {
   EXPECT_EQ(inflight::timer_slack(), before);
   EXPECT_THROW(inflight::measure_timer_floor(1ms, 0), std::invalid_argument);
   EXPECT_THROW(inflight::measure_timer_floor(0ms, 10), std::invalid_argument);
+}
+
+// "Wait forever" idioms saturate instead of overflowing <chrono> (UBSan caught the overflow).
+TEST(IoWaitLimits, LongDurationsSaturate) {
+  const auto now = clock_type::now();
+  EXPECT_EQ(inflight::detail::deadline_after(now, std::chrono::nanoseconds::max()),
+            clock_type::time_point::max());
+  EXPECT_EQ(inflight::detail::saturating_ns(std::chrono::hours(1ll << 40), "d"),
+            std::chrono::nanoseconds::max());
+  EXPECT_EQ(inflight::detail::saturating_ns(std::chrono::hours::max(), "d"),
+            std::chrono::nanoseconds::max());
+  EXPECT_EQ(inflight::detail::saturating_ns(std::chrono::hours::min(), "d"),
+            std::chrono::nanoseconds::min());
+  EXPECT_EQ(inflight::detail::saturating_ns(std::chrono::milliseconds(2), "d"), 2ms);
+  EXPECT_EQ(inflight::detail::saturating_ns(std::chrono::duration<double>(1.5e-3), "d"), 1500us);
+  EXPECT_EQ(inflight::detail::saturating_add(std::chrono::nanoseconds(5),
+                                             std::chrono::nanoseconds::max()),
+            std::chrono::nanoseconds::max());
+}
+
+TEST(IoWaitLimits, ForeverOnAThreadDoesNotReturnEarly) {
+  for (auto wait : {+[] { inflight::io_wait(std::chrono::nanoseconds::max()); },
+                    +[] { inflight::io_wait(std::chrono::hours(1ll << 40)); },
+                    +[] { inflight::io_wait(std::chrono::hours::max()); }}) {
+    auto returned = std::make_shared<std::atomic<bool>>(false);
+    std::thread([wait, returned] {
+      wait();
+      returned->store(true);
+    }).detach();  // it waits until the process ends
+    std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(returned->load()) << "a forever wait returned: its deadline overflowed";
+  }
+}
+
+TEST(IoWaitLimits, NegativeAndNanDurationsThrow) {
+  EXPECT_THROW(inflight::io_wait(std::chrono::hours::min()), std::invalid_argument);
+  EXPECT_THROW(inflight::io_wait(std::chrono::duration<double>(std::nan(""))),
+               std::invalid_argument);
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <chrono>
+#include <cstdint>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -170,5 +172,115 @@ TEST_P(SlotLimiterContention, NeverExceedsCapacityAndConservesCounts) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, SlotLimiterContention, ::testing::Values(1, 2, 8));
+
+// A clock whose now() throws on demand: a wait that throws must not leave a waiter counted.
+struct throwing_clock {
+  using rep = std::int64_t;
+  using period = std::nano;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<throwing_clock>;
+  static constexpr bool is_steady = false;
+  static inline std::atomic<bool> armed{false};
+  static time_point now() {
+    if (armed.load()) throw std::runtime_error("clock failed");
+    return time_point(std::chrono::steady_clock::now().time_since_epoch());
+  }
+};
+
+TEST(SlotLimiterLimits, AWaitThatThrowsLeavesNoWaiterBehind) {
+  inflight::slot_limiter limiter(1);
+  auto held = limiter.acquire();
+  throwing_clock::armed = true;
+  EXPECT_THROW(limiter.acquire_until(throwing_clock::time_point(std::chrono::hours(1))),
+               std::runtime_error);
+  throwing_clock::armed = false;
+  EXPECT_EQ(limiter.waiting(), 0u);
+  EXPECT_EQ(limiter.in_use(), 1u);
+}
+
+TEST(SlotLimiterLimits, AcquireUntilAnyClockTimesOutAndSucceeds) {
+  inflight::slot_limiter limiter(1);
+  auto held = limiter.acquire();
+  EXPECT_FALSE(limiter.acquire_until(std::chrono::system_clock::now() + 5ms));
+  EXPECT_FALSE(limiter.acquire_until(std::chrono::system_clock::time_point::min()));
+  EXPECT_EQ(limiter.rejected(), 0u) << "a timeout is not a throttle";
+  held.reset();
+  EXPECT_TRUE(limiter.acquire_until(std::chrono::system_clock::time_point::max()));
+}
+
+TEST(SlotLimiterLimits, AcquireForeverWaitsForTheSlotInsteadOfGivingUp) {
+  inflight::slot_limiter limiter(1);
+  auto held = limiter.acquire();
+  std::atomic<int> got{-1};
+  std::thread waiter([&] { got = limiter.acquire_for(std::chrono::hours::max()) ? 1 : 0; });
+  std::this_thread::sleep_for(30ms);
+  EXPECT_EQ(got.load(), -1) << "acquire_for(hours::max()) gave up early";
+  held.reset();
+  waiter.join();
+  EXPECT_EQ(got.load(), 1);
+  std::thread waiter2([&] { got = limiter.acquire_for(std::chrono::nanoseconds::max()) ? 1 : 0; });
+  waiter2.join();
+  EXPECT_EQ(got.load(), 1);
+}
+
+}  // namespace
+
+namespace inflight::detail {
+// Starts a limiter's acquired count at `n`, as 2^31 real acquires would.
+struct slot_limiter_access {
+  static void set_acquired(slot_limiter& l, std::uint64_t n) {
+    l.acquired_wraps_.store(n >> 31);
+    l.state_.store(((n & ((1ull << 31) - 1)) << 32) |
+                   (l.state_.load() & slot_limiter::in_use_mask_));
+  }
+};
+}  // namespace inflight::detail
+
+namespace {
+
+TEST(SlotLimiterLimits, AcquiredIsExactAcrossTheWrapOfItsPackedCount) {
+  for (std::uint64_t start : {(1ull << 31) - 3, (1ull << 32) - 3, (5ull << 31) - 1}) {
+    inflight::slot_limiter limiter(4);
+    inflight::detail::slot_limiter_access::set_acquired(limiter, start);
+    ASSERT_EQ(limiter.acquired(), start);
+    for (int i = 0; i < 10; ++i) {
+      auto s = limiter.try_acquire();
+      ASSERT_TRUE(s);
+      EXPECT_EQ(limiter.acquired(), start + static_cast<std::uint64_t>(i) + 1);
+    }
+    EXPECT_EQ(limiter.in_use(), 0u);
+  }
+}
+
+// Readers never see the total go backwards or jump while writers cross a wrap.
+TEST(SlotLimiterLimits, AcquiredNeverTearsWhileWritersCrossAWrap) {
+  constexpr std::uint64_t per_thread = 200'000;
+  for (int round = 0; round < 5; ++round) {
+    inflight::slot_limiter limiter(8);
+    const std::uint64_t start = (1ull << 31) - per_thread;
+    inflight::detail::slot_limiter_access::set_acquired(limiter, start);
+    std::atomic<bool> done{false};
+    std::atomic<std::uint64_t> bad{0};
+    std::thread reader([&] {
+      std::uint64_t last = start;
+      while (!done.load()) {
+        const std::uint64_t now = limiter.acquired();
+        if (now < last || now > start + 2 * per_thread) bad.fetch_add(1);
+        last = now;
+      }
+    });
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 2; ++t) {
+      writers.emplace_back([&] {
+        for (std::uint64_t i = 0; i < per_thread; ++i) limiter.try_acquire();
+      });
+    }
+    for (auto& w : writers) w.join();
+    done = true;
+    reader.join();
+    EXPECT_EQ(bad.load(), 0u);
+    EXPECT_EQ(limiter.acquired(), start + 2 * per_thread);
+  }
+}
 
 }  // namespace

@@ -96,4 +96,23 @@ TEST(Topology, TheRealMachineHasAtLeastOneVcpu) {
   EXPECT_FALSE(info.cpus.empty());
 }
 
+// cgroup v1: the process's own cpu cgroup and its ancestors count, not only the hierarchy's root.
+TEST(Topology, CgroupV1ReadsTheProcessCgroupAndItsAncestors) {
+  FakeRoot root;
+  root.write("proc/self/cgroup", "5:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n0::/");
+  root.write("sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us", "-1");
+  root.write("sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us", "100000");
+  root.write("sys/fs/cgroup/cpu,cpuacct/docker/cpu.cfs_quota_us", "300000");
+  root.write("sys/fs/cgroup/cpu,cpuacct/docker/cpu.cfs_period_us", "100000");
+  root.write("sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "150000");
+  root.write("sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us", "100000");
+  EXPECT_EQ(inflight::detail::cgroup_v1_cpus(root.path()), 2u);
+  // A parent's quota caps its children.
+  root.write("sys/fs/cgroup/cpu,cpuacct/docker/cpu.cfs_quota_us", "100000");
+  EXPECT_EQ(inflight::detail::cgroup_v1_cpus(root.path()), 1u);
+  const auto info = inflight::detect_vcpus(root.path());
+  EXPECT_EQ(info.count, 1u);
+  EXPECT_EQ(info.source, "cgroup v1 cfs quota");
+}
+
 }  // namespace

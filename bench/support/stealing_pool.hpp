@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "inflight/detail/clock.hpp"
 #include "inflight/io_wait.hpp"
 #include "support/affinity.hpp"
 
@@ -73,7 +74,10 @@ class stealing_pool::algorithm final : public boost::fibers::algo::algorithm {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_back(ctx);
     }
-    if (pool_.sleepers_.load(std::memory_order_relaxed) > 0) wake_one_other();
+    // Pairs with the sleepers_ increment in suspend_until(): either this load sees the thread
+    // going idle, or that thread's last look at the queues sees this fiber.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (pool_.sleepers_.load(std::memory_order_seq_cst) > 0) wake_one_other();
   }
 
   boost::fibers::context* pick_next() noexcept override {
@@ -98,18 +102,25 @@ class stealing_pool::algorithm final : public boost::fibers::algo::algorithm {
   }
 
   void suspend_until(std::chrono::steady_clock::time_point const& deadline) noexcept override {
+    // Announce going idle first, then look at the other queues once more: a busy thread that
+    // queued a fiber before our announcement is seen here, one after it sees us and wakes us.
+    pool_.sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    idle_.store(true, std::memory_order_seq_cst);
+    struct back_to_work {
+      algorithm& self;
+      ~back_to_work() {
+        self.state_.store(running);
+        self.idle_.store(false, std::memory_order_relaxed);
+        self.pool_.sleepers_.fetch_sub(1);
+      }
+    } leave{*this};
+    if (others_have_work()) return;  // pick_next() steals it
     int expected = running;
-    if (!state_.compare_exchange_strong(expected, sleeping)) {
-      state_.store(running);
-      return;
-    }
-    pool_.sleepers_.fetch_add(1);
+    if (!state_.compare_exchange_strong(expected, sleeping)) return;  // a notify came first
     const timespec ts = inflight::detail::to_timespec(deadline);
     const bool forever = deadline == (std::chrono::steady_clock::time_point::max)();
     syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAIT_BITSET_PRIVATE, int{sleeping},
             forever ? nullptr : &ts, nullptr, FUTEX_BITSET_MATCH_ANY);
-    pool_.sleepers_.fetch_sub(1);
-    state_.store(running);
   }
 
   void notify() noexcept override {
@@ -134,6 +145,23 @@ class stealing_pool::algorithm final : public boost::fibers::algo::algorithm {
     return nullptr;
   }
 
+  bool has_stealable() const noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto* ctx : queue_) {
+      if (!ctx->is_context(boost::fibers::type::pinned_context)) return true;
+    }
+    return false;
+  }
+
+  bool others_have_work() const noexcept {
+    if (pool_.stop_stealing_.load()) return false;
+    for (std::size_t k = 1; k < pool_.size_; ++k) {
+      algorithm* other = pool_.registry_[(index_ + k) % pool_.size_].load();
+      if (other != nullptr && other->has_stealable()) return true;
+    }
+    return false;
+  }
+
   boost::fibers::context* steal_from_others() noexcept {
     if (pool_.stop_stealing_.load()) return nullptr;
     const std::size_t n = pool_.size_;
@@ -150,7 +178,9 @@ class stealing_pool::algorithm final : public boost::fibers::algo::algorithm {
     const std::size_t n = pool_.size_;
     for (std::size_t k = 1; k < n; ++k) {
       algorithm* other = pool_.registry_[(index_ + k) % n].load();
-      if (other != nullptr && other->state_.load(std::memory_order_relaxed) == sleeping) {
+      // idle_ covers a thread between its announcement and its futex wait: notify() then makes
+      // its compare-exchange to sleeping fail, so it looks again instead of sleeping.
+      if (other != nullptr && other->idle_.load(std::memory_order_seq_cst)) {
         other->notify();
         return;
       }
@@ -162,6 +192,7 @@ class stealing_pool::algorithm final : public boost::fibers::algo::algorithm {
   mutable std::mutex mutex_;
   std::deque<boost::fibers::context*> queue_;
   std::atomic<int> state_{running};
+  std::atomic<bool> idle_{false};  // from the sleepers_ announcement until back at work
 };
 
 inline stealing_pool::stealing_pool(std::size_t threads, const std::vector<int>& cpus)

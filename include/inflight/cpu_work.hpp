@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "detail/clock.hpp"
+
 namespace inflight {
 
 /// The CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID).
@@ -36,16 +38,19 @@ inline std::uint64_t spin(std::uint64_t x, std::uint64_t iterations) noexcept {
 /// d >= 100 us: the overshoot is about one read of the thread CPU clock (0.5-1.5 us on a VM,
 /// where that read is a system call), plus any interrupt the kernel charges to this thread.
 /// Measured against the thread CPU clock, so time spent preempted does not count: under
-/// contention the wall time grows, the CPU time does not. Does not yield to other fibers. Throws
-/// std::invalid_argument when d is negative.
-inline void cpu_work(std::chrono::nanoseconds d) {
-  if (d.count() < 0) {
-    throw std::invalid_argument("cpu_work duration is " + std::to_string(d.count()) +
+/// contention the wall time grows, the CPU time does not. Does not yield to other fibers. Any
+/// duration type works; one beyond the clock's range (nanoseconds::max()) burns until the clock's
+/// end instead of overflowing. Throws std::invalid_argument when d is negative or NaN.
+template <class Rep, class Period>
+void cpu_work(std::chrono::duration<Rep, Period> d) {
+  const auto ns = detail::saturating_ns(d, "cpu_work duration");
+  if (ns.count() < 0) {
+    throw std::invalid_argument("cpu_work duration is " + std::to_string(ns.count()) +
                                 " ns; valid range is 0 ns or more");
   }
-  if (d.count() == 0) return;
+  if (ns.count() == 0) return;
   const auto start = thread_cpu_time();
-  const auto target = start + d;
+  const auto target = detail::saturating_add(start, ns);
   std::uint64_t x = static_cast<std::uint64_t>(start.count()) | 1;
   std::uint64_t done = 0;
   std::uint64_t chunk = 64;  // a first short chunk measures this CPU's speed

@@ -32,6 +32,20 @@
 
 namespace inflight {
 
+namespace detail {
+// Which dispatcher worker, if any, the calling thread is. Per-thread state that each worker sets
+// for itself and clears on exit; no dispatcher shares it.
+struct worker_identity {
+  const void* owner = nullptr;
+  std::size_t index = 0;
+};
+inline worker_identity& this_worker() noexcept {
+  thread_local worker_identity id;
+  return id;
+}
+inline const void* current_worker_of() noexcept { return this_worker().owner; }
+}  // namespace detail
+
 /// How a dispatcher lays out its workers.
 struct dispatcher_options {
   /// vCPUs to model; 0 = detect_vcpus().count.
@@ -43,9 +57,9 @@ struct dispatcher_options {
   bool pin = false;
   /// Timer slack of every worker thread; 1 ns lets io_wait wake at the OS floor.
   std::chrono::nanoseconds timer_slack{1};
-  /// Usable stack of each fiber, at least 16 KiB, from a per-worker pool of stacks that are reused.
-  /// A guard page below each stack turns an overflow into a fault. Default 128 KiB; only the pages
-  /// a fiber touches cost memory.
+  /// Usable stack of each fiber, 16 KiB .. 1 GiB, from a per-worker pool of stacks that are
+  /// reused. A guard page below each stack turns an overflow into a fault. Default 128 KiB; only
+  /// the pages a fiber touches cost memory.
   std::size_t stack_size = 128 * 1024;
 };
 
@@ -64,13 +78,17 @@ struct dispatcher_options {
 ///     std::this_thread::sleep_for(1s);
 ///     d.stop_slots();
 ///
-/// A call that throws counts as failed; its worker and slot go on. Control calls (run_slots,
-/// stop_slots, drain, stop) must come from outside the dispatcher's own workers.
+/// A call that throws counts as failed; its worker and slot go on. A call that cannot start (no
+/// fiber stack could be mapped) counts as failed and in unstarted(). Fibers of one worker take
+/// turns: a slot whose body never suspends gives way after each call when another fiber of its
+/// worker is ready, and at least every 64 calls so that due timers fire. Control calls (run_slots,
+/// stop_slots, drain, stop) come from outside the dispatcher's own workers; from a worker they
+/// throw std::logic_error, since they would wait for that worker itself.
 class dispatcher {
  public:
   /// Starts the workers. Throws std::invalid_argument for workers_per_vcpu outside 1..64,
-  /// stack_size below 16 KiB, timer_slack below 1 ns, or pin with more vcpus than CPUs in the
-  /// affinity mask; std::system_error when a thread cannot start or be pinned.
+  /// stack_size outside 16 KiB .. 1 GiB, timer_slack below 1 ns, or pin with more vcpus than CPUs
+  /// in the affinity mask; std::system_error when a thread cannot start or be pinned.
   explicit dispatcher(dispatcher_options options = {});
   ~dispatcher() { stop(); }
   dispatcher(const dispatcher&) = delete;
@@ -81,13 +99,15 @@ class dispatcher {
   bool submit(std::function<void()> invocation);
   /// Starts n slot fibers; slot i lives on worker i mod workers(). Each calls body(i) again and
   /// again until stop_slots(); each return counts as completed, each throw as failed.
-  /// Throws std::logic_error while slots are already running or after stop().
+  /// Throws std::logic_error while slots are already running, after stop(), or on a worker.
   void run_slots(std::size_t n, std::function<void(std::size_t)> body);
   /// Asks the slots to stop and returns once every slot fiber has finished its current call.
+  /// Throws std::logic_error on a worker.
   void stop_slots();
-  /// Returns once every submitted invocation has finished.
+  /// Returns once every submitted invocation has finished. Throws std::logic_error on a worker.
   void drain();
   /// stop_slots(), drain(), then joins the workers; nothing in flight is lost. Idempotent.
+  /// Throws std::logic_error on a worker.
   void stop();
 
   std::size_t workers() const noexcept { return workers_.size(); }
@@ -102,17 +122,23 @@ class dispatcher {
   /// Invocations and slot calls that threw, or that never ran because no fiber stack could be
   /// mapped for them.
   std::uint64_t failed() const noexcept;
+  /// Invocations and slots that never ran because no fiber could be created for them (also
+  /// counted in failed()); a slot that could not start never runs its body.
+  std::uint64_t unstarted() const noexcept;
 
  private:
   class worker;
+  // One submitted invocation, or the start of every slot of one worker: slots first, first +
+  // stride, ... below end.
   struct command {
-    std::function<void()> invocation;  // empty for a slot start
-    std::shared_ptr<const std::function<void(std::size_t)>> slot_body;
-    std::size_t slot = 0;
+    std::function<void()> invocation;
+    std::shared_ptr<const std::function<void(std::size_t)>> slot_body;  // set for slot starts
+    std::size_t first = 0, stride = 1, end = 0;
   };
 
   void finished_invocation();
   void finished_slot();
+  void refuse_on_worker(const char* call) const;
 
   std::size_t vcpus_ = 0;
   std::vector<int> pinned_cpus_;
@@ -133,7 +159,8 @@ class dispatcher {
 /// below `thread_`, except the counters, which others read.
 class dispatcher::worker {
  public:
-  worker(dispatcher& owner, std::size_t stack_size) : owner_(owner), stack_size_(stack_size) {}
+  worker(dispatcher& owner, std::size_t index, std::size_t stack_size)
+      : owner_(owner), index_(index), stack_size_(stack_size) {}
   void start(int cpu, std::chrono::nanoseconds slack);
   bool post(command&& c) {
     return inbox_.push(std::move(c)) == boost::fibers::channel_op_status::success;
@@ -141,6 +168,7 @@ class dispatcher::worker {
   void close_and_join();
   std::uint64_t completed() const noexcept { return completed_.load(std::memory_order_relaxed); }
   std::uint64_t failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
+  std::uint64_t unstarted() const noexcept { return unstarted_.load(std::memory_order_relaxed); }
 
  private:
   struct runner {
@@ -155,6 +183,10 @@ class dispatcher::worker {
   template <class Fn>
   void count_call(Fn&& call);
   void run_invocations(runner& self);
+  void start_slots(command& c);
+  void intake(command& c);
+  void not_started();
+  void give_way(std::uint64_t& calls);
   // One writer (this worker's thread), so a load and a store suffice: no locked instruction on the
   // hot path.
   static void bump(std::atomic<std::uint64_t>& counter) noexcept {
@@ -162,16 +194,19 @@ class dispatcher::worker {
   }
 
   dispatcher& owner_;
+  const std::size_t index_;
   const std::size_t stack_size_;
   boost::fibers::buffered_channel<command> inbox_{1024};
   std::thread thread_;
   // Written by this worker's thread only (see bump), on a line of their own.
   alignas(64) std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::uint64_t> failed_{0};
+  std::atomic<std::uint64_t> unstarted_{0};
   alignas(64) std::vector<runner*> idle_runners_;
   std::size_t live_fibers_ = 0;
   bool exiting_ = false;
   boost::fibers::context* main_waiting_ = nullptr;
+  detail::fiber_scheduler* scheduler_ = nullptr;
   std::unique_ptr<detail::pooled_stack> stacks_;
 };
 
@@ -181,10 +216,10 @@ inline dispatcher::dispatcher(dispatcher_options options) {
                                 std::to_string(options.workers_per_vcpu) +
                                 "; valid range is 1..64");
   }
-  if (options.stack_size < 16 * 1024) {
+  if (options.stack_size < 16 * 1024 || options.stack_size > (std::size_t{1} << 30)) {
     throw std::invalid_argument("dispatcher_options.stack_size is " +
                                 std::to_string(options.stack_size) +
-                                "; valid range is 16384 or more");
+                                "; valid range is 16384..1073741824");
   }
   if (options.timer_slack.count() < 1) {
     throw std::invalid_argument("dispatcher_options.timer_slack is " +
@@ -204,7 +239,7 @@ inline dispatcher::dispatcher(dispatcher_options options) {
     for (std::size_t i = 0; i < n; ++i) {
       const int cpu = options.pin ? info.cpus[i % vcpus_] : -1;
       if (options.pin) pinned_cpus_.push_back(cpu);
-      workers_.push_back(std::make_unique<worker>(*this, options.stack_size));
+      workers_.push_back(std::make_unique<worker>(*this, i, options.stack_size));
       workers_.back()->start(cpu, options.timer_slack);
     }
   } catch (...) {
@@ -221,7 +256,7 @@ inline bool dispatcher::submit(std::function<void()> invocation) {
   }
   submitted_.fetch_add(1, std::memory_order_relaxed);
   const std::size_t w = next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
-  if (!workers_[w]->post(command{std::move(invocation), nullptr, 0})) {
+  if (!workers_[w]->post(command{std::move(invocation), nullptr, 0, 1, 0})) {
     submitted_.fetch_sub(1, std::memory_order_relaxed);
     finished_invocation();
     return false;
@@ -229,7 +264,15 @@ inline bool dispatcher::submit(std::function<void()> invocation) {
   return true;
 }
 
+inline void dispatcher::refuse_on_worker(const char* call) const {
+  if (detail::current_worker_of() == this) {
+    throw std::logic_error(std::string("dispatcher::") + call +
+                           " on one of the dispatcher's own workers would wait for itself");
+  }
+}
+
 inline void dispatcher::run_slots(std::size_t n, std::function<void(std::size_t)> body) {
+  refuse_on_worker("run_slots");
   std::lock_guard<std::mutex> control(control_mutex_);
   if (stopping_.load()) throw std::logic_error("dispatcher::run_slots after stop()");
   if (slots_running_.load() != 0) {
@@ -238,10 +281,13 @@ inline void dispatcher::run_slots(std::size_t n, std::function<void(std::size_t)
   slots_stop_.store(false);
   auto shared = std::make_shared<const std::function<void(std::size_t)>>(std::move(body));
   slots_running_.store(n);
-  for (std::size_t i = 0; i < n; ++i) workers_[i % workers_.size()]->post(command{{}, shared, i});
+  // One command per worker, however many slots: run_slots never waits on a full inbox.
+  const std::size_t w = std::min(n, workers_.size());
+  for (std::size_t i = 0; i < w; ++i) workers_[i]->post(command{{}, shared, i, workers_.size(), n});
 }
 
 inline void dispatcher::stop_slots() {
+  refuse_on_worker("stop_slots");
   std::lock_guard<std::mutex> control(control_mutex_);
   slots_stop_.store(true);
   std::unique_lock<std::mutex> lock(idle_mutex_);
@@ -249,11 +295,13 @@ inline void dispatcher::stop_slots() {
 }
 
 inline void dispatcher::drain() {
+  refuse_on_worker("drain");
   std::unique_lock<std::mutex> lock(idle_mutex_);
   idle_.wait(lock, [this] { return outstanding_.load() == 0; });
 }
 
 inline void dispatcher::stop() {
+  refuse_on_worker("stop");
   stop_slots();
   std::lock_guard<std::mutex> control(control_mutex_);
   if (stopped_) return;
@@ -273,6 +321,12 @@ inline std::uint64_t dispatcher::completed() const noexcept {
 inline std::uint64_t dispatcher::failed() const noexcept {
   std::uint64_t sum = 0;
   for (const auto& w : workers_) sum += w->failed();
+  return sum;
+}
+
+inline std::uint64_t dispatcher::unstarted() const noexcept {
+  std::uint64_t sum = 0;
+  for (const auto& w : workers_) sum += w->unstarted();
   return sum;
 }
 
@@ -347,6 +401,63 @@ inline void dispatcher::worker::run_invocations(runner& self) {
   exited();
 }
 
+inline void dispatcher::worker::not_started() {
+  bump(failed_);
+  bump(unstarted_);
+}
+
+// A fiber that never suspends would keep its worker's other fibers (and the intake) from running:
+// give way when one of them is ready, and every 64 calls so that timers that fell due (which Boost
+// moves to the ready queue only in its dispatcher) are served.
+inline void dispatcher::worker::give_way(std::uint64_t& calls) {
+  if (scheduler_->has_other_ready() || (++calls & 63) == 0) boost::this_fiber::yield();
+}
+
+inline void dispatcher::worker::start_slots(command& c) {
+  for (std::size_t slot = c.first; slot < c.end; slot += c.stride) {
+    try {
+      spawn([this, slot, body = c.slot_body] {
+        std::uint64_t calls = 0;
+        while (!owner_.slots_stop_.load(std::memory_order_relaxed)) {
+          count_call([&] { (*body)(slot); });
+          give_way(calls);
+        }
+        owner_.finished_slot();
+        exited();
+      });
+    } catch (const std::exception&) {
+      // No stack could be mapped: this slot never runs; the others do.
+      not_started();
+      owner_.finished_slot();
+    }
+  }
+}
+
+// The intake of one command: hands an invocation to a parked runner, or to a new fiber.
+inline void dispatcher::worker::intake(command& c) {
+  if (c.slot_body) {
+    start_slots(c);
+  } else if (!idle_runners_.empty()) {
+    runner* r = idle_runners_.back();
+    idle_runners_.pop_back();
+    r->task = std::move(c.invocation);
+    boost::fibers::context::active()->schedule(r->ctx);
+  } else {
+    try {
+      spawn([this, task = std::move(c.invocation)]() mutable {
+        runner self;
+        self.task = std::move(task);
+        run_invocations(self);
+      });
+    } catch (const std::exception&) {
+      // No stack could be mapped (or the fiber not created): the call never ran, so it counts as
+      // failed and the worker goes on.
+      not_started();
+      owner_.finished_invocation();
+    }
+  }
+}
+
 inline void dispatcher::worker::run(std::promise<void>& started, int cpu,
                                     std::chrono::nanoseconds slack) {
   try {
@@ -360,51 +471,23 @@ inline void dispatcher::worker::run(std::promise<void>& started, int cpu,
       }
     }
     set_timer_slack(slack);
-    boost::fibers::use_scheduling_algorithm<detail::fiber_scheduler>();
+    boost::fibers::use_scheduling_algorithm<detail::fiber_scheduler>(&scheduler_);
     stacks_ = std::make_unique<detail::pooled_stack>(stack_size_);
   } catch (...) {
     started.set_exception(std::current_exception());
     return;
   }
+  detail::this_worker() = {&owner_, index_};
   started.set_value();
 
-  // The main fiber is the intake: it hands each command to a parked runner, or to a new fiber.
-  // It yields after each hand-off so the runner runs at once: an invocation that returns frees its
-  // runner for the next command, and only invocations that suspend (in io_wait, say) need more
-  // fibers. Without the yield a burst of submits would create a fiber per queued invocation.
+  // The main fiber is the intake. It yields after each hand-off so the runner runs at once: an
+  // invocation that returns frees its runner for the next command, and only invocations that
+  // suspend (in io_wait, say) need more fibers. Without the yield a burst of submits would create
+  // a fiber per queued invocation.
   command c;
   while (inbox_.pop(c) == boost::fibers::channel_op_status::success) {
-    try {
-      if (!c.invocation) {
-        spawn([this, slot = c.slot, body = std::move(c.slot_body)] {
-          while (!owner_.slots_stop_.load(std::memory_order_relaxed)) {
-            count_call([&] { (*body)(slot); });
-          }
-          owner_.finished_slot();
-          exited();
-        });
-      } else if (!idle_runners_.empty()) {
-        runner* r = idle_runners_.back();
-        idle_runners_.pop_back();
-        r->task = std::move(c.invocation);
-        boost::fibers::context::active()->schedule(r->ctx);
-      } else {
-        spawn([this, task = std::move(c.invocation)]() mutable {
-          runner self;
-          self.task = std::move(task);
-          run_invocations(self);
-        });
-      }
-    } catch (const std::exception&) {
-      // No stack could be mapped (or the fiber not created): the call never ran, so it counts as
-      // failed and the worker goes on.
-      bump(failed_);
-      if (c.invocation) {
-        owner_.finished_invocation();
-      } else {
-        owner_.finished_slot();
-      }
-    }
+    intake(c);
+    c = command{};
     boost::this_fiber::yield();
   }
   // Closed: release the parked runners, then wait for every fiber of this worker to end.
@@ -416,6 +499,7 @@ inline void dispatcher::worker::run(std::promise<void>& started, int cpu,
     main_waiting_->suspend();
   }
   stacks_.reset();
+  detail::this_worker() = {};
 }
 
 }  // namespace inflight

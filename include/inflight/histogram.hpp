@@ -42,11 +42,14 @@ class latency_histogram {
   latency_histogram();
   latency_histogram(const latency_histogram& other);
   latency_histogram& operator=(const latency_histogram& other);
-  latency_histogram(latency_histogram&&) noexcept = default;
-  latency_histogram& operator=(latency_histogram&&) noexcept = default;
+  /// Moving leaves `other` empty; it reads as empty and may be recorded into again (it then
+  /// allocates its buckets anew).
+  latency_histogram(latency_histogram&& other) noexcept;
+  latency_histogram& operator=(latency_histogram&& other) noexcept;
 
-  /// Counts one value in nanoseconds; a few ns, no allocation.
-  void record(std::uint64_t ns) noexcept;
+  /// Counts one value in nanoseconds; a few ns, no allocation (except on a moved-from histogram,
+  /// which may throw std::bad_alloc).
+  void record(std::uint64_t ns);
   /// Adds every count of `other` into this one.
   void merge(const latency_histogram& other);
   /// Forgets every value.
@@ -71,6 +74,8 @@ class latency_histogram {
   static constexpr std::size_t bucket_count_ = detail::histogram_index(highest_trackable) + 1;
   static std::uint64_t lowest_of(std::size_t index) noexcept;
   static std::uint64_t width_of(std::size_t index) noexcept;
+  void clear_scalars() noexcept;
+  void ensure_buckets();
 
   std::unique_ptr<std::uint64_t[]> counts_;
   std::uint64_t count_ = 0;
@@ -83,13 +88,45 @@ class latency_histogram {
 inline latency_histogram::latency_histogram() : counts_(new std::uint64_t[bucket_count_]()) {}
 
 inline latency_histogram::latency_histogram(const latency_histogram& other)
-    : counts_(new std::uint64_t[bucket_count_]),
+    : counts_(new std::uint64_t[bucket_count_]()),
       count_(other.count_),
       sum_(other.sum_),
       min_(other.min_),
       max_(other.max_),
       saturated_(other.saturated_) {
-  std::copy_n(other.counts_.get(), bucket_count_, counts_.get());
+  if (other.counts_) std::copy_n(other.counts_.get(), bucket_count_, counts_.get());
+}
+
+inline latency_histogram::latency_histogram(latency_histogram&& other) noexcept
+    : counts_(std::move(other.counts_)),
+      count_(other.count_),
+      sum_(other.sum_),
+      min_(other.min_),
+      max_(other.max_),
+      saturated_(other.saturated_) {
+  other.clear_scalars();
+}
+
+inline latency_histogram& latency_histogram::operator=(latency_histogram&& other) noexcept {
+  if (this != &other) {
+    counts_ = std::move(other.counts_);
+    count_ = other.count_;
+    sum_ = other.sum_;
+    min_ = other.min_;
+    max_ = other.max_;
+    saturated_ = other.saturated_;
+    other.clear_scalars();
+  }
+  return *this;
+}
+
+inline void latency_histogram::clear_scalars() noexcept {
+  count_ = sum_ = max_ = saturated_ = 0;
+  min_ = std::numeric_limits<std::uint64_t>::max();
+}
+
+inline void latency_histogram::ensure_buckets() {
+  if (!counts_) counts_.reset(new std::uint64_t[bucket_count_]());
 }
 
 inline latency_histogram& latency_histogram::operator=(const latency_histogram& other) {
@@ -110,7 +147,8 @@ inline std::uint64_t latency_histogram::width_of(std::size_t index) noexcept {
   return index < sub_count_ ? 1 : 1ull << ((index - sub_count_) / half_ + 1);
 }
 
-inline void latency_histogram::record(std::uint64_t ns) noexcept {
+inline void latency_histogram::record(std::uint64_t ns) {
+  if (counts_ == nullptr) ensure_buckets();
   if (ns > highest_trackable) {
     ++saturated_;
     ++counts_[bucket_count_ - 1];
@@ -124,6 +162,8 @@ inline void latency_histogram::record(std::uint64_t ns) noexcept {
 }
 
 inline void latency_histogram::merge(const latency_histogram& other) {
+  if (other.count_ == 0) return;
+  ensure_buckets();
   for (std::size_t i = 0; i < bucket_count_; ++i) counts_[i] += other.counts_[i];
   count_ += other.count_;
   sum_ += other.sum_;
@@ -133,9 +173,8 @@ inline void latency_histogram::merge(const latency_histogram& other) {
 }
 
 inline void latency_histogram::reset() noexcept {
-  std::fill_n(counts_.get(), bucket_count_, 0);
-  count_ = sum_ = max_ = saturated_ = 0;
-  min_ = std::numeric_limits<std::uint64_t>::max();
+  if (counts_) std::fill_n(counts_.get(), bucket_count_, 0);
+  clear_scalars();
 }
 
 inline std::uint64_t latency_histogram::percentile(double q) const {

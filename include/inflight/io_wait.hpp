@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "detail/clock.hpp"
+
 namespace inflight {
 
 /// Sets the calling thread's timer slack (Linux `PR_SET_TIMERSLACK`): how late the kernel may fire
@@ -35,12 +37,6 @@ inline std::chrono::nanoseconds timer_slack() noexcept {
 }
 
 namespace detail {
-
-inline timespec to_timespec(std::chrono::steady_clock::time_point tp) noexcept {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch());
-  return timespec{static_cast<time_t>(ns.count() / 1'000'000'000),
-                  static_cast<long>(ns.count() % 1'000'000'000)};
-}
 
 // steady_clock is CLOCK_MONOTONIC in libstdc++ and libc++, so its time points are absolute
 // CLOCK_MONOTONIC deadlines; the absolute form does not drift when a signal interrupts it.
@@ -69,13 +65,17 @@ inline void io_wait_until(std::chrono::steady_clock::time_point deadline) {
   }
 }
 
-/// Waits `d` as io_wait_until(now + d). Throws std::invalid_argument when d is negative.
-inline void io_wait(std::chrono::nanoseconds d) {
-  if (d.count() < 0) {
-    throw std::invalid_argument("io_wait duration is " + std::to_string(d.count()) +
+/// Waits `d` as io_wait_until(now + d). Any duration type works; one too long for the clock
+/// (nanoseconds::max(), hours::max()) waits forever instead of overflowing. Throws
+/// std::invalid_argument when d is negative or NaN.
+template <class Rep, class Period>
+void io_wait(std::chrono::duration<Rep, Period> d) {
+  const auto ns = detail::saturating_ns(d, "io_wait duration");
+  if (ns.count() < 0) {
+    throw std::invalid_argument("io_wait duration is " + std::to_string(ns.count()) +
                                 " ns; valid range is 0 ns or more");
   }
-  io_wait_until(std::chrono::steady_clock::now() + d);
+  io_wait_until(detail::deadline_after(std::chrono::steady_clock::now(), ns));
 }
 
 /// The OS timer floor: how late an absolute clock_nanosleep wakes up on this machine.

@@ -23,20 +23,38 @@
 #include <boost/fiber/scheduler.hpp>
 #include <chrono>
 #include <climits>
+#include <cstddef>
 
-#include "../io_wait.hpp"
+#include "clock.hpp"
 
 namespace inflight::detail {
 
 class fiber_scheduler final : public boost::fibers::algo::algorithm {
  public:
-  void awakened(boost::fibers::context* ctx) noexcept override { ctx->ready_link(ready_); }
+  // Boost owns the algorithm; `self` tells the worker where it lives.
+  explicit fiber_scheduler(fiber_scheduler** self = nullptr) noexcept {
+    if (self != nullptr) *self = this;
+  }
+
+  void awakened(boost::fibers::context* ctx) noexcept override {
+    ctx->ready_link(ready_);
+    if (!ctx->is_context(boost::fibers::type::dispatcher_context)) ++others_ready_;
+  }
 
   boost::fibers::context* pick_next() noexcept override {
     if (ready_.empty()) return nullptr;
     boost::fibers::context* next = &ready_.front();
     ready_.pop_front();
+    if (!next->is_context(boost::fibers::type::dispatcher_context)) --others_ready_;
     return next;
+  }
+
+  // Whether a fiber other than the caller and Boost's dispatcher could run now: one in the ready
+  // queue, or one woken from another thread (a notify() not yet consumed). A fiber that never
+  // suspends yields when this is true, so its worker's other fibers and its intake take turns.
+  // Two plain loads: cheap enough to ask after every call.
+  bool has_other_ready() const noexcept {
+    return others_ready_ != 0 || state_.load(std::memory_order_relaxed) == notified;
   }
 
   bool has_ready_fibers() const noexcept override { return !ready_.empty(); }
@@ -48,6 +66,7 @@ class fiber_scheduler final : public boost::fibers::algo::algorithm {
   // running: the worker is busy; notified: a wake-up is pending; sleeping: in the futex wait.
   enum : int { running = 0, notified = 1, sleeping = 2 };
   boost::fibers::scheduler::ready_queue_type ready_;
+  std::size_t others_ready_ = 0;  // ready contexts other than the dispatcher's
   std::atomic<int> state_{running};
 };
 
