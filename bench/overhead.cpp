@@ -460,6 +460,24 @@ void BM_HistogramRecord(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// cpu_work's accuracy: the CPU time one call burns against what it was asked for. Reports the
+// median and worst ratio over the iterations (the contract: never below 1, typically within 5%
+// for 100 us or more).
+void BM_CpuWork_accuracy(benchmark::State& state) {
+  const std::chrono::nanoseconds asked(state.range(0));
+  std::vector<double> ratios;
+  for (auto _ : state) {
+    const auto start = inflight::thread_cpu_time();
+    inflight::cpu_work(asked);
+    ratios.push_back(static_cast<double>((inflight::thread_cpu_time() - start).count()) /
+                     static_cast<double>(asked.count()));
+  }
+  std::sort(ratios.begin(), ratios.end());
+  state.counters["median_ratio"] = ratios[ratios.size() / 2];
+  state.counters["min_ratio"] = ratios.front();
+  state.counters["max_ratio"] = ratios.back();
+}
+
 void register_all() {
   for (waiter w : {waiter::floor_1ns, waiter::default_slack, waiter::sleep_for, waiter::boost_fiber,
                    waiter::inflight_io_wait}) {
@@ -507,6 +525,13 @@ void register_all() {
   if (std::thread::hardware_concurrency() >= 16) limiter->Threads(16);
   limiter->UseRealTime();
   benchmark::RegisterBenchmark("HistogramRecord", BM_HistogramRecord);
+  benchmark::RegisterBenchmark("CpuWork/accuracy", BM_CpuWork_accuracy)
+      ->Arg(100'000)
+      ->Arg(200'000)
+      ->Arg(2'000'000)
+      ->Arg(20'000'000)
+      ->Iterations(25)
+      ->Unit(benchmark::kMicrosecond);
 }
 
 void print_ratio(const char* what, const std::string& ours, const std::string& base, double target,

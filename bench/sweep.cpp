@@ -2,6 +2,7 @@
 // reports throughput, latency percentiles, CPU use and throttles per point, as Google Benchmark
 // counters (console and JSON) and as a table at the end.
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -16,19 +17,39 @@
 #include <vector>
 
 #include "inflight/inflight.hpp"
+#include "support/benchmark_flags.hpp"
 #include "support/point_runner.hpp"
 #include "support/report.hpp"
+#include "support/result_file.hpp"
 #include "support/sweep_options.hpp"
 
 namespace {
 
 using namespace inflight::bench;
 
-volatile std::sig_atomic_t interrupted = 0;
+volatile std::sig_atomic_t interrupted = 0;  // the signal that asked the sweep to stop
 
-extern "C" void on_sigint(int) {
-  interrupted = 1;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the program at once
+// Ctrl-C and SIGTERM stop the sweep after the current point; a second one of either ends the
+// program at once (its files hold the last finished point, and python-model children die with
+// it).
+extern "C" void on_stop_signal(int sig) {
+  interrupted = sig;
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+// A program started with stdout (or stdin, stderr) closed would hand that descriptor to the next
+// file it opens, and print its table into the CSV.
+void keep_standard_descriptors_open() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      const int null = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (null >= 0 && null != fd) {
+        ::dup2(null, fd);
+        ::close(null);
+      }
+    }
+  }
 }
 
 // The program's run state; only the main thread touches it.
@@ -41,6 +62,8 @@ struct sweep_run {
   bool show_progress = false;  // the sweep lasts 5 s or more
 
   std::ofstream csv;
+  std::string csv_error;  // the first write error, reported at the end
+  std::vector<failed_point> failures;
   bool tty = false;
 };
 
@@ -61,15 +84,34 @@ void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_v
     return;
   }
   point_result r;
+  std::string error;
   for (auto _ : state) {
-    r = run_point(run->options, m, per_vcpu,
-                  [&](double f) { progress(*run, name, std::min(1.0, f)); });
+    try {
+      r = run_point(run->options, m, per_vcpu,
+                    [&](double f) { progress(*run, name, std::min(1.0, f)); });
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (!error.empty()) {
+    // The point failed (its model could not start); every finished point is kept and the sweep
+    // goes on.
+    if (run->tty && run->show_progress) std::fprintf(stderr, "\r\033[K");
+    std::fprintf(stderr, "inflight_sweep: %s: not measured: %s\n", name.c_str(),
+                 one_line(error).c_str());
+    state.SkipWithError(("not measured: " + one_line(error)).c_str());
+    run->failures.push_back({name, one_line(error)});
+    ++run->done;
+    return;
   }
   const point_row row = make_row(run->options, r, name);
   set_counters(state, row);
   run->rows.push_back(row);
   ++run->done;
-  if (run->csv.is_open()) write_csv_row(run->csv, row);
+  if (run->csv.is_open() && run->csv_error.empty()) {
+    write_csv_row(run->csv, row);
+    if (!run->csv) run->csv_error = "write failed: " + std::string(std::strerror(errno));
+  }
   if (run->show_progress) {
     if (run->tty) std::fprintf(stderr, "\r\033[K");
     if (!run->tty || run->done == run->points) {
@@ -141,6 +183,7 @@ void add_context(const sweep_options& o, const inflight::vcpu_info& machine,
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_standard_descriptors_open();
   std::vector<std::string> original(argv + 1, argv + argc);
   for (const auto& a : original) {
     if (a == "--help" || a == "-h") {
@@ -148,25 +191,44 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  benchmark::Initialize(&argc, argv);
   const auto machine = inflight::detect_vcpus();
   sweep_run run;
+  benchmark_flags gb;
+  std::unique_ptr<file_reporter> json_out;
   try {
-    run.options = parse_sweep_options(std::vector<std::string>(argv + 1, argv + argc), machine);
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "inflight_sweep: %s\n", e.what());
+    gb = split_benchmark_flags(original);
+    run.options = parse_sweep_options(gb.ours, machine);
+    // Every output is checked before anything is measured.
+    if (!gb.out.empty()) {
+      result_file out("benchmark_out", gb.out);
+      out.check();
+      json_out = std::make_unique<file_reporter>(make_reporter(gb.out_format, false, false),
+                                                 std::move(out), gb.out_format == "json");
+    }
+    if (!run.options.csv.empty()) {
+      run.csv.open(run.options.csv);
+      if (run.csv) write_csv_header(run.csv);
+      if (!run.csv) {
+        throw usage_error("--csv=" + run.options.csv +
+                          ": cannot write: " + std::string(std::strerror(errno)));
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "inflight_sweep: %s\n", one_line(e.what()).c_str());
     return 2;
   }
-  if (!run.options.csv.empty()) {
-    run.csv.open(run.options.csv);
-    if (!run.csv) {
-      std::fprintf(stderr, "inflight_sweep: --csv=%s: cannot open for writing: %s\n",
-                   run.options.csv.c_str(), std::strerror(errno));
-      return 2;
-    }
-    write_csv_header(run.csv);
-  }
+  // Google Benchmark sees only its own flags, already checked, and never --benchmark_out.
+  std::vector<std::string> gb_args{argv[0]};
+  gb_args.insert(gb_args.end(), gb.benchmark.begin(), gb.benchmark.end());
+  std::vector<char*> gb_argv;
+  for (auto& a : gb_args) gb_argv.push_back(a.data());
+  gb_argv.push_back(nullptr);
+  int gb_argc = static_cast<int>(gb_args.size());
+  benchmark::Initialize(&gb_argc, gb_argv.data());
+
   run.tty = isatty(STDERR_FILENO) != 0;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   const auto floor = inflight::measure_timer_floor();
   add_context(run.options, machine, floor, original);
 
@@ -181,22 +243,39 @@ int main(int argc, char** argv) {
   run.points = run.options.models.size() * run.options.per_vcpu.size();
   run.point_s = std::chrono::duration<double>(run.options.warmup + run.options.duration).count();
   run.show_progress = run.point_s * static_cast<double>(run.points) >= 5;
-  std::signal(SIGINT, on_sigint);
-  benchmark::RunSpecifiedBenchmarks();
+  const bool color = gb.color == "auto" ? isatty(STDOUT_FILENO) != 0 : detail::truthy(gb.color);
+  auto display = make_reporter(gb.format, color, gb.tabular);
+  tee_reporter both(*display, json_out.get());
+  benchmark::RunSpecifiedBenchmarks(&both);
   benchmark::Shutdown();
-  std::signal(SIGINT, SIG_DFL);
 
   // With --benchmark_format=json or csv stdout is machine-readable, so the table goes to stderr.
-  bool machine_stdout = false;
-  for (const auto& a : original) {
-    machine_stdout = machine_stdout ||
-                     (a.rfind("--benchmark_format=", 0) == 0 && a != "--benchmark_format=console");
+  const bool machine_stdout = gb.format != "console";
+  std::fputs(format_table(run.options, run.rows, floor, run.failures).c_str(),
+             machine_stdout ? stderr : stdout);
+  int status = run.failures.empty() ? 0 : 1;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "inflight_sweep: writing to standard output failed: %s\n",
+                 std::strerror(errno));
+    status = 1;
   }
-  std::fputs(format_table(run.options, run.rows, floor).c_str(), machine_stdout ? stderr : stdout);
+  if (json_out && !json_out->error().empty()) {
+    std::fprintf(stderr, "inflight_sweep: %s\n", one_line(json_out->error()).c_str());
+    status = 1;
+  }
+  if (!run.csv_error.empty()) {
+    std::fprintf(stderr, "inflight_sweep: --csv=%s: %s\n", one_line(run.options.csv).c_str(),
+                 run.csv_error.c_str());
+    status = 1;
+  }
+  if (!run.failures.empty()) {
+    std::fprintf(stderr, "inflight_sweep: %zu of %zu points failed; kept the %zu finished\n",
+                 run.failures.size(), run.points, run.rows.size());
+  }
   if (interrupted) {
     std::fprintf(stderr, "inflight_sweep: interrupted; kept the %zu finished points\n",
                  run.rows.size());
-    return 130;
+    return 128 + interrupted;
   }
-  return 0;
+  return status;
 }

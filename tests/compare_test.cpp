@@ -244,9 +244,8 @@ TEST_F(CompareFiles, ErrorsAreOneLineAndExitTwo) {
       {good + " --target_rps=-5",
        "inflight_compare: --target_rps=-5: valid range is above 0 up to 1e12"},
       {good + " --p99_budget=5",
-       "inflight_compare: --p99_budget: '5' is invalid; valid: a number >= 0 with a unit ns, us, "
-       "ms "
-       "or s (e.g. 200us, 1.5ms)"},
+       "inflight_compare: --p99_budget: '5' is invalid; valid: a number with a unit ns, us, ms or "
+       "s, from 0 to 1000000000s (e.g. 200us, 1.5ms)"},
       {good + " --label=A,B",
        "inflight_compare: --label: 2 labels for 1 files; give one per file, in order"},
       {good + " --colour=red", "inflight_compare: unknown flag '--colour'; see --help"},

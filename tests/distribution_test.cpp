@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -23,15 +24,16 @@ TEST(ParseDuration, AcceptsEveryUnit) {
 }
 
 TEST(ParseDuration, RejectsMalformedTextNamingTheParameter) {
-  for (const std::string bad : {"", "2", "ms", "2 ms", "-1ms", "2min", "1e30s", "+2ms", "nanms"}) {
+  for (const std::string bad : {"", "2", "ms", "2 ms", "-1ms", "2min", "1e30s", "+2ms", "nanms",
+                                " 2ms", "0x10ms", "infms", "2ms\n", ".ms", "1e9.5s", "2.ms5"}) {
     try {
       inflight::parse_duration(bad, "--io_wait");
       FAIL() << "accepted '" << bad << "'";
     } catch (const std::invalid_argument& e) {
       EXPECT_EQ(std::string(e.what()),
                 "--io_wait: '" + bad +
-                    "' is invalid; valid: a number >= 0 with a unit ns, us, ms or s (e.g. 200us, "
-                    "1.5ms)");
+                    "' is invalid; valid: a number with a unit ns, us, ms or s, from 0 to "
+                    "1000000000s (e.g. 200us, 1.5ms)");
     }
   }
 }
@@ -100,6 +102,49 @@ TEST(DurationDistribution, SamplesHaveTheRequestedShape) {
   EXPECT_NEAR(sum / n, 2e6, 2e6 * 0.02);
   EXPECT_EQ(draw(duration_distribution::parse("2ms"), 1, 3),
             (std::vector<std::chrono::nanoseconds>(3, 2ms)));
+}
+
+TEST(ParseDuration, AcceptsPlainDecimalForms) {
+  EXPECT_EQ(inflight::parse_duration(".5ms"), 500us);
+  EXPECT_EQ(inflight::parse_duration("2.ms"), 2ms);
+  EXPECT_EQ(inflight::parse_duration("1e3us"), 1ms);
+  EXPECT_EQ(inflight::parse_duration("1E-3s"), 1ms);
+  EXPECT_EQ(inflight::parse_duration("1000000000s"), std::chrono::seconds(1'000'000'000));
+}
+
+TEST(DurationDistribution, TruncationCapsSamplesAndItsMean) {
+  std::mt19937_64 rng(3);
+  const auto e = duration_distribution::parse("exp:1s").truncated(1s);
+  for (int i = 0; i < 10'000; ++i) EXPECT_LE(e(rng), 1s);
+  // E[min(X, c)] = m (1 - e^(-c/m)) for an exponential of mean m.
+  EXPECT_NEAR(static_cast<double>(e.mean().count()), 1e9 * (1 - std::exp(-1.0)), 1e3);
+  EXPECT_EQ(e.to_string(), "exp:1s");
+  EXPECT_EQ(e.cap(), 1s);
+  const auto u = duration_distribution::parse("uniform:0..4ms").truncated(2ms);
+  EXPECT_EQ(u.mean(), 1500us);  // half the mass at 1 ms on average, half exactly 2 ms
+  EXPECT_EQ(duration_distribution::parse("5ms").truncated(2ms)(rng), 2ms);
+  // A lognormal's truncated mean matches the samples' mean.
+  const auto ln = duration_distribution::parse("lognormal:2ms,p99=200ms").truncated(20ms);
+  double sum = 0;
+  const int n = 200'000;
+  for (int i = 0; i < n; ++i) sum += static_cast<double>(ln(rng).count());
+  EXPECT_NEAR(sum / n, static_cast<double>(ln.mean().count()), 0.02 * sum / n);
+  EXPECT_THROW(e.truncated(-1ns), std::invalid_argument);
+}
+
+TEST(DurationDistribution, HugeLognormalDrawsSaturateInsteadOfOverflowing) {
+  std::mt19937_64 rng(1);
+  const auto d = duration_distribution::parse("lognormal:1s,p99=1000000000s");
+  for (int i = 0; i < 10'000; ++i) EXPECT_GE(d(rng).count(), 0);
+  // Samples saturate at the largest duration, so the mean is finite.
+  EXPECT_GT(d.mean(), 1s);
+}
+
+TEST(DurationDistribution, MediansOfEveryForm) {
+  EXPECT_EQ(duration_distribution::parse("2ms").median(), 2ms);
+  EXPECT_EQ(duration_distribution::parse("uniform:1ms..3ms").median(), 2ms);
+  EXPECT_EQ(duration_distribution::parse("exp:1s").median(), 693147181ns);
+  EXPECT_EQ(duration_distribution::parse("lognormal:2ms,p99=20ms").median(), 2ms);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "support/benchmark_flags.hpp"
+
 namespace {
 
 using namespace inflight::bench;
@@ -100,13 +102,46 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
       {{"--arrivals=uniform"}, "--arrivals: needs --mode=open (a closed loop has no arrivals)"},
       {{"--mode=open"}, "--mode=open: needs --rate=R, the arrivals per second in total"},
       {{"--mode=open", "--rate=-3"},
-       "--rate=-3: valid range is above 0 up to 10000000 arrivals per second"},
+       "--rate=-3: valid range is 0.001..10000000 arrivals per second"},
       {{"--mode=open", "--rate=1k"},
-       "--rate=1k: valid range is above 0 up to 10000000 arrivals per second"},
+       "--rate=1k: valid range is 0.001..10000000 arrivals per second"},
+      {{"--mode=open", "--rate=1e-10"},
+       "--rate=1e-10: valid range is 0.001..10000000 arrivals per second"},
+      {{"--mode=open", "--rate=0x10"},
+       "--rate=0x10: valid range is 0.001..10000000 arrivals per second"},
+      {{"--mode=open", "--rate=+5"},
+       "--rate=+5: valid range is 0.001..10000000 arrivals per second"},
+      {{"--mode=open", "--rate= 5"},
+       "--rate= 5: valid range is 0.001..10000000 arrivals per second"},
       {{"--duration=5ms"}, "--duration=5ms: valid range is 10ms..1h"},
       {{"--duration=2"},
-       "--duration: '2' is invalid; valid: a number >= 0 with a unit ns, us, ms or s (e.g. 200us, "
-       "1.5ms)"},
+       "--duration: '2' is invalid; valid: a number with a unit ns, us, ms or s, from 0 to "
+       "1000000000s (e.g. 200us, 1.5ms)"},
+      {{"--duration=99999999999s"},
+       "--duration: '99999999999s' is invalid; valid: a number with a unit ns, us, ms or s, from 0 "
+       "to 1000000000s (e.g. 200us, 1.5ms)"},
+      {{"--duration=0x10s"},
+       "--duration: '0x10s' is invalid; valid: a number with a unit ns, us, ms or s, from 0 to "
+       "1000000000s (e.g. 200us, 1.5ms)"},
+      {{"--duration="}, "--duration=: needs a value; valid: 10ms..1h"},
+      {{"--per_vcpu="},
+       "--per_vcpu=: needs a value; valid: a list (1,2,4) or a range (1..64, 1..64:dense) of "
+       "values 1..64"},
+      {{"--csv="}, "--csv=: needs a value; valid: a file path"},
+      {{"--model="},
+       "--model=: needs a value; valid: fiber, nodejs, java, python, dotnet, rust, a comma list, "
+       "or all"},
+      {{"--io_wait=3600s"},
+       "--io_wait=3600s: its median 3600s exceeds the point's bound 3s; valid: a median up to "
+       "--duration (3s) and at most 60s"},
+      {{"--cpu_work=exp:2s", "--duration=1s"},
+       "--cpu_work=exp:2s: its median 1386294361ns exceeds the point's bound 1s; valid: a median "
+       "up to --duration (1s) and at most 60s"},
+      {{"--io_wait=61s", "--duration=3600s"},
+       "--io_wait=61s: its median 61s exceeds the point's bound 60s; valid: a median up to "
+       "--duration (3600s) and at most 60s"},
+      {{"--vcpus=+1"}, "--vcpus=+1: not a whole number; valid range is 1..2"},
+      {{"--vcpus=0x1"}, "--vcpus=0x1: not a whole number; valid range is 1..2"},
       {{"--scenario=prod"}, "--scenario=prod: unknown scenario; valid: default, seed"},
       {{"--color=red"}, "unknown flag '--color'; see --help"},
       {{"extra"}, "unknown argument 'extra'; flags take the form --name=value, see --help"},
@@ -120,6 +155,59 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
       EXPECT_EQ(e.what(), c.message);
     }
   }
+}
+
+TEST(SweepOptions, WaitsAreCutAtThePointsDuration) {
+  const auto o = parse({"--io_wait=exp:1s", "--cpu_work=lognormal:1ms,p99=10s", "--duration=2s"});
+  EXPECT_EQ(o.io_wait.cap(), std::chrono::seconds(2));
+  EXPECT_EQ(o.cpu_work.cap(), std::chrono::seconds(2));
+  EXPECT_EQ(o.io_wait.to_string(), "exp:1s") << "the point's name does not change";
+}
+
+TEST(BenchmarkFlags, CheckedBeforeGoogleBenchmarkSeesThem) {
+  const std::vector<invalid_case> cases = {
+      {{"--benchmark_repetitions=-1"}, "--benchmark_repetitions=-1: valid: a whole number 1..1000"},
+      {{"--benchmark_repetitions=abc"},
+       "--benchmark_repetitions=abc: valid: a whole number 1..1000"},
+      {{"--benchmark_repetitions=0"}, "--benchmark_repetitions=0: valid: a whole number 1..1000"},
+      {{"--benchmark_out_format=xml", "--benchmark_out=x"},
+       "--benchmark_out_format=xml: valid: json or console (for CSV use --csv)"},
+      {{"--benchmark_out_format=json"}, "--benchmark_out_format=json: needs --benchmark_out=FILE"},
+      {{"--benchmark_out="}, "--benchmark_out=: valid: a file path"},
+      {{"--benchmark_filter=(("},
+       "--benchmark_filter=((: valid: a POSIX extended regular expression"},
+      {{"--benchmark_format=tap"},
+       "--benchmark_format=tap: valid: console or json (for CSV use --csv)"},
+      {{"--benchmark_list_tests=maybe"},
+       "--benchmark_list_tests=maybe: valid: true or false (or the bare flag)"},
+      {{"--benchmark_min_time=2"},
+       "--benchmark_min_time: not used by inflight_sweep, where each point runs once for --warmup "
+       "and --duration; set those instead"},
+      {{"--benchmark_bogus=1"}, "unknown flag '--benchmark_bogus'; see --help"},
+      {{"--v=x"}, "--v=x: valid: a verbosity 0..99"},
+  };
+  for (const auto& c : cases) {
+    try {
+      split_benchmark_flags(c.args);
+      ADD_FAILURE() << "accepted " << c.args.front();
+    } catch (const usage_error& e) {
+      EXPECT_EQ(e.what(), c.message);
+    }
+  }
+  const auto f = split_benchmark_flags({"--per_vcpu=1", "--benchmark_out=r.json",
+                                        "--benchmark_repetitions=3", "--benchmark_list_tests",
+                                        "--benchmark_format=json", "--benchmark_color=false"});
+  EXPECT_EQ(f.ours, (std::vector<std::string>{"--per_vcpu=1"}));
+  EXPECT_EQ(f.out, "r.json");
+  EXPECT_EQ(f.out_format, "json");
+  EXPECT_EQ(f.format, "json");
+  EXPECT_EQ(f.benchmark,
+            (std::vector<std::string>{"--benchmark_repetitions=3", "--benchmark_list_tests",
+                                      "--benchmark_format=json", "--benchmark_color=false"}));
+}
+
+TEST(FlagErrors, OneLineEscapesControlCharacters) {
+  EXPECT_EQ(one_line("--io_wait=2ms\nx\t\x01"), "--io_wait=2ms\\nx\\t\\x01");
 }
 
 TEST(SweepOptions, DefaultCapsPerModel) {

@@ -5,9 +5,11 @@
 // Data path: run_point -> model (dispatcher fibers, threads, processes or a stealing pool) ->
 // slot_limiter (open loop) -> handler (io_wait, cpu_work) -> latency_histogram -> point_result.
 
+#include <fcntl.h>  // pipe2, O_CLOEXEC
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>  // PR_SET_PDEATHSIG
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -51,6 +54,7 @@ struct point_result {
   std::uint64_t failed = 0;
   std::uint64_t throttled = 0;
   std::uint64_t arrivals = 0;
+  std::uint64_t unstarted = 0;    // slots that never ran (no memory for their stack); in failed
   double cpu_seconds = 0;         // CPU time of the process (and its children) in the window
   double mean_occupancy = 0;      // open loop: mean slots in use, sampled every millisecond
   double max_arrival_lag_us = 0;  // open loop: how late the generator issued an arrival
@@ -221,7 +225,8 @@ inline void generate_arrivals(point_context& ctx, point_result& r,
   double lag_max = 0;
   while (due < ctx.window_end) {
     const double g = ctx.options.arrivals == arrival_process::poisson ? gap(rng) : mean_gap;
-    due += std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(g));
+    due = inflight::detail::deadline_after(
+        due, inflight::detail::saturating_ns(std::chrono::duration<double>(g), "arrival gap"));
     if (due >= ctx.window_end) break;
     inflight::detail::sleep_thread_until(due);
     const bool counted = ctx.in_window(due);
@@ -256,6 +261,9 @@ class open_loop {
   void serve(std::size_t i) {
     serve(i, [](auto&& invoke) { invoke(); });
   }
+
+  // Ends every serve() loop without issuing arrivals: the model could not start.
+  void close() { queue_.close(); }
 
   // Issues the arrivals through the window, then closes the queue; the slots drain it.
   void drive(const std::function<void(double)>& tick) {
@@ -294,12 +302,23 @@ inline void run_dispatcher_model(point_context& ctx, point_result& r, std::size_
     d.run_slots(r.in_flight, [&](std::size_t i) { ctx.invoke_closed(i); });
     await_window(ctx, r, tick);
     d.stop_slots();
-    return;
+  } else {
+    open_loop loop(ctx, r);
+    d.run_slots(r.in_flight, [&](std::size_t i) { loop.serve(i); });
+    loop.drive(tick);
+    d.stop_slots();
   }
-  open_loop loop(ctx, r);
-  d.run_slots(r.in_flight, [&](std::size_t i) { loop.serve(i); });
-  loop.drive(tick);
-  d.stop_slots();
+  // A slot whose stack could not be mapped never ran: the point had fewer slots than it claims.
+  r.unstarted = d.unstarted();
+  r.failed += r.unstarted;
+}
+
+// Joins `threads` after telling them to stop, for a model that failed to start all of them.
+inline void stop_and_join(std::vector<std::thread>& threads, std::atomic<bool>& stop,
+                          std::optional<open_loop>& loop) {
+  stop.store(true);
+  if (loop) loop->close();
+  for (auto& t : threads) t.join();
 }
 
 inline void run_thread_model(point_context& ctx, point_result& r,
@@ -310,15 +329,22 @@ inline void run_thread_model(point_context& ctx, point_result& r,
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   r.threads = r.in_flight;
-  for (std::size_t i = 0; i < r.in_flight; ++i) {
-    threads.emplace_back([&, i] {
-      pin_current_thread(cpus);
-      if (loop) {
-        loop->serve(i);
-      } else {
-        while (!stop.load(std::memory_order_relaxed)) ctx.invoke_closed(i);
-      }
-    });
+  try {
+    for (std::size_t i = 0; i < r.in_flight; ++i) {
+      threads.emplace_back([&, i] {
+        pin_current_thread(cpus);
+        if (loop) {
+          loop->serve(i);
+        } else {
+          while (!stop.load(std::memory_order_relaxed)) ctx.invoke_closed(i);
+        }
+      });
+    }
+  } catch (const std::exception& e) {
+    const std::size_t started = threads.size();
+    stop_and_join(threads, stop, loop);
+    throw std::runtime_error("java model: cannot start thread " + std::to_string(started + 1) +
+                             " of " + std::to_string(r.in_flight) + ": " + e.what());
   }
   if (loop) {
     loop->drive(tick);
@@ -387,28 +413,69 @@ inline void write_all(int fd, const void* data, std::size_t n) {
   }
 }
 
+// What the python model holds while it starts: on any failure (fork or pipe refused, say by
+// `ulimit -u`) it kills and reaps the children already started, closes the pipes and unmaps.
+struct process_model_resources {
+  void* mem = MAP_FAILED;
+  std::size_t bytes = 0;
+  int work[2] = {-1, -1};
+  std::vector<int> results;
+  std::vector<pid_t> children;  // not yet reaped
+
+  ~process_model_resources() {
+    for (pid_t pid : children) ::kill(pid, SIGKILL);
+    for (pid_t pid : children) ::waitpid(pid, nullptr, 0);
+    for (int fd : results) ::close(fd);
+    for (int fd : work) {
+      if (fd >= 0) ::close(fd);
+    }
+    if (mem != MAP_FAILED) ::munmap(mem, bytes);
+  }
+  [[noreturn]] static void fail(const std::string& what) {
+    throw std::runtime_error("python model: " + what + ": " + std::strerror(errno));
+  }
+};
+
 inline void run_process_model(point_context& ctx, point_result& r,
                               const std::function<void(double)>& tick) {
   const std::size_t n = r.in_flight;
-  const std::size_t bytes = sizeof(shared_process_state) + n * sizeof(shared_process_state::child);
-  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) throw std::runtime_error("python model: cannot map shared memory");
-  auto* shared = new (mem) shared_process_state;
+  process_model_resources res;
+  res.bytes = sizeof(shared_process_state) + n * sizeof(shared_process_state::child);
+  res.mem = mmap(nullptr, res.bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (res.mem == MAP_FAILED) res.fail("cannot map shared memory");
+  auto* shared = new (res.mem) shared_process_state;
   for (std::size_t i = 0; i < n; ++i) new (&shared->children[i]) shared_process_state::child;
   const bool open = ctx.options.mode == loop_mode::open;
-  int work[2] = {-1, -1};
-  if (open && pipe(work) != 0) throw std::runtime_error("python model: cannot create a pipe");
+  int* work = res.work;
+  if (open && pipe2(work, O_CLOEXEC) != 0) res.fail("cannot create a pipe");
   const auto cpus = pinned_set(ctx.options);
-  std::vector<int> results;
-  std::vector<pid_t> children;
+  std::vector<int>& results = res.results;
+  std::vector<pid_t>& children = res.children;
+  const pid_t parent = ::getpid();
   for (std::size_t i = 0; i < n; ++i) {
     int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("python model: cannot create a pipe");
+    if (pipe2(out, O_CLOEXEC) != 0) {
+      res.fail("cannot create a pipe for process " + std::to_string(i + 1) + " of " +
+               std::to_string(n));
+    }
     const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("python model: fork failed");
+    if (pid < 0) {
+      const int err = errno;
+      ::close(out[0]);
+      ::close(out[1]);
+      errno = err;
+      res.fail("cannot start process " + std::to_string(i + 1) + " of " + std::to_string(n));
+    }
     if (pid == 0) {
-      // The child: one invocation at a time; latencies go up the pipe, counts into shared memory.
+      // No child may outlive the sweep: the kernel kills it when the sweep dies, whatever kills
+      // the sweep (a second Ctrl-C, SIGKILL, a crash). Checked after the call, in case the parent
+      // died before it.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) _exit(1);
+      // Ctrl-C and SIGTERM are for the parent, which ends the point in order.
       signal(SIGINT, SIG_IGN);
+      signal(SIGTERM, SIG_IGN);
+      // The child: one invocation at a time; latencies go up the pipe, counts into shared memory.
       ::close(out[0]);
       if (open) ::close(work[1]);
       pin_current_thread(cpus);
@@ -502,31 +569,39 @@ inline void run_process_model(point_context& ctx, point_result& r,
       sum += static_cast<double>(shared->children[i].cpu_ns.load());
     return sum / 1e9;
   };
+  std::string failure;
   if (!open) {
     await_window(ctx, r, tick);
   } else {
-    std::thread generator([&] {
-      generate_arrivals(ctx, r, [&](steady::time_point due, bool counted) {
-        std::uint64_t used = shared->in_use.load();
-        do {
-          if (used >= n) return false;
-        } while (!shared->in_use.compare_exchange_weak(used, used + 1));
-        const std::int64_t msg[2] = {due.time_since_epoch().count(), counted ? 1 : 0};
-        write_all(work[1], msg, sizeof(msg));
-        return true;
+    try {
+      std::thread generator([&] {
+        generate_arrivals(ctx, r, [&](steady::time_point due, bool counted) {
+          std::uint64_t used = shared->in_use.load();
+          do {
+            if (used >= n) return false;
+          } while (!shared->in_use.compare_exchange_weak(used, used + 1));
+          const std::int64_t msg[2] = {due.time_since_epoch().count(), counted ? 1 : 0};
+          write_all(work[1], msg, sizeof(msg));
+          return true;
+        });
       });
-      ::close(work[1]);
-    });
-    await_window(ctx, r, tick, [&] { return static_cast<double>(shared->in_use.load()); });
-    generator.join();
+      await_window(ctx, r, tick, [&] { return static_cast<double>(shared->in_use.load()); });
+      generator.join();
+    } catch (const std::system_error& e) {
+      failure = std::string("python model: cannot start the arrival generator: ") + e.what();
+    }
+    ::close(work[1]);  // the children read to the end and exit
+    work[1] = -1;
   }
   for (pid_t pid : children) waitpid(pid, nullptr, 0);
+  children.clear();
   reader.join();
+  results.clear();  // the reader closed them
+  if (!failure.empty()) throw std::runtime_error(failure);
   // Children measured their own CPU inside the window (from their first completion in it).
   r.cpu_seconds += children_cpu();
   r.completed = h.count();
   for (std::size_t i = 0; i < n; ++i) r.failed += shared->children[i].failed.load();
-  munmap(mem, bytes);
 }
 
 }  // namespace detail

@@ -46,6 +46,13 @@ struct point_row {
   double littles_law_check = 0;  // throughput * mean latency / in-flight; about 1 when consistent
   double workers = 0, threads = 0, processes = 0;
   double max_arrival_lag_us = 0;
+  double unstarted = 0;  // slots that never ran (no memory for their stack); also in failed
+};
+
+/// A point that could not be measured, and why.
+struct failed_point {
+  std::string name;
+  std::string reason;
 };
 
 inline point_row make_row(const sweep_options& o, const point_result& r, const std::string& name) {
@@ -79,6 +86,7 @@ inline point_row make_row(const sweep_options& o, const point_result& r, const s
   row.threads = static_cast<double>(r.threads);
   row.processes = static_cast<double>(r.processes);
   row.max_arrival_lag_us = r.max_arrival_lag_us;
+  row.unstarted = static_cast<double>(r.unstarted);
   return row;
 }
 
@@ -108,12 +116,13 @@ inline void set_counters(benchmark::State& state, const point_row& row) {
   c["threads"] = row.threads;
   c["processes"] = row.processes;
   c["max_arrival_lag_us"] = row.max_arrival_lag_us;
+  c["unstarted"] = row.unstarted;
 }
 
 inline void write_csv_header(std::ostream& out) {
   out << "name,model,per_vcpu,vcpus,in_flight,default_cap,throughput,throughput_per_vcpu,p50_us,"
          "p90_us,p99_us,p999_us,max_us,mean_us,cpu_util,throttled,failed,arrivals,completed,"
-         "efficiency,littles_law_check,workers,threads,processes\n";
+         "efficiency,littles_law_check,workers,threads,processes,unstarted\n";
   out.flush();
 }
 
@@ -121,18 +130,23 @@ inline void write_csv_header(std::ostream& out) {
 inline void write_csv_row(std::ostream& out, const point_row& r) {
   out << fmt::format(
       "{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},"
-      "{:.4f},{},{},{},{},{:.4f},{:.4f},{},{},{}\n",
+      "{:.4f},{},{},{},{},{:.4f},{:.4f},{},{},{},{}\n",
       r.name, r.model, r.per_vcpu, r.vcpus, r.in_flight, r.default_cap ? 1 : 0, r.throughput,
       r.throughput_per_vcpu, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.max_us, r.mean_us,
       r.cpu_util, r.throttled, r.failed, r.arrivals, r.completed, r.efficiency, r.littles_law_check,
-      r.workers, r.threads, r.processes);
+      r.workers, r.threads, r.processes, r.unstarted);
   out.flush();
 }
 
 /// The terminal table shown at the end of a sweep, with its legend.
 inline std::string format_table(const sweep_options& o, const std::vector<point_row>& rows,
-                                const timer_floor& floor) {
-  if (rows.empty()) return "\nNo point finished.\n";
+                                const timer_floor& floor,
+                                const std::vector<failed_point>& failures = {}) {
+  std::string not_measured;
+  for (const auto& f : failures) {
+    not_measured += fmt::format("x {}: not measured: {}\n", f.name, f.reason);
+  }
+  if (rows.empty()) return "\nNo point finished.\n" + not_measured;
   const bool open = o.mode == loop_mode::open;
   std::string out = fmt::format(
       "\ninflight sweep on {} vCPUs{}: {}; timer floor p50 {:.1f} us, p99 {:.1f} us\n", o.vcpus,
@@ -173,7 +187,16 @@ inline std::string format_table(const sweep_options& o, const std::vector<point_
         "! Little's law is off by more than 5% at these points: latency or throughput was not "
         "measured over the same invocations (too short a --duration, or a stalled slot).\n";
   }
-  return out;
+  for (const auto& r : rows) {
+    if (r.unstarted > 0) {
+      out += fmt::format(
+          "! {} per_vCPU {}: {} of {} slots never started (no memory for their fiber stacks); "
+          "counted as failed, and the point measured {} slots, not {}.\n",
+          r.model, r.per_vcpu, r.unstarted, r.in_flight,
+          static_cast<double>(r.in_flight) - r.unstarted, r.in_flight);
+    }
+  }
+  return out + not_measured;
 }
 
 }  // namespace inflight::bench

@@ -33,6 +33,7 @@ namespace inflight::bench {
 class stealing_pool {
  public:
   /// Starts `threads` workers; when `cpus` is not empty every worker may run on those CPUs only.
+  /// Throws std::system_error when a thread cannot start (the others are ended first).
   stealing_pool(std::size_t threads, const std::vector<int>& cpus);
   ~stealing_pool();
   stealing_pool(const stealing_pool&) = delete;
@@ -45,6 +46,7 @@ class stealing_pool {
  private:
   class algorithm;
   void run(std::size_t index, const std::vector<int>& cpus);
+  void shut_down();
 
   // Each worker's algorithm registers itself here; thieves skip empty entries, and nobody steals
   // once stop_stealing_ is set, so a worker may exit once every worker has seen it.
@@ -198,13 +200,21 @@ class stealing_pool::algorithm final : public boost::fibers::algo::algorithm {
 inline stealing_pool::stealing_pool(std::size_t threads, const std::vector<int>& cpus)
     : registry_(new std::atomic<algorithm*>[threads]), size_(threads) {
   for (std::size_t i = 0; i < threads; ++i) registry_[i].store(nullptr);
-  for (std::size_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this, i, cpus] { run(i, cpus); });
+  try {
+    for (std::size_t i = 0; i < threads; ++i) {
+      threads_.emplace_back([this, i, cpus] { run(i, cpus); });
+    }
+  } catch (...) {
+    // A thread could not start (ulimit -u, say): end the ones that did, then report it.
+    shut_down();
+    throw;
   }
   while (registered_.load() < threads) std::this_thread::yield();
 }
 
-inline stealing_pool::~stealing_pool() {
+inline stealing_pool::~stealing_pool() { shut_down(); }
+
+inline void stealing_pool::shut_down() {
   inbox_.close();
   stop_stealing_.store(true);
   {
@@ -231,8 +241,10 @@ inline void stealing_pool::run(std::size_t index, const std::vector<int>& cpus) 
   }
   // This main fiber runs, so this thread is not inside a steal; once every worker got here after
   // stop_stealing_ was set, no steal is under way anywhere and each may destroy its scheduler.
+  // Every started thread registers before it gets here, and none registers after stop_stealing_,
+  // so registered_ counts the threads to wait for (fewer than size_ if a start failed).
   exiting_.fetch_add(1);
-  while (exiting_.load() < size_) std::this_thread::yield();
+  while (exiting_.load() < registered_.load()) std::this_thread::yield();
   registry_[index].store(nullptr);
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "inflight/distribution.hpp"
@@ -94,13 +95,14 @@ inline std::string sweep_help() {
   --vcpus=N           vCPUs to use, 1..detected; fewer pins the run to that many CPUs.
                       Default: detected (cgroup quota, affinity)
   --io_wait=DIST      simulated IO per invocation: 2ms, uniform:1ms..3ms, exp:2ms,
-                      lognormal:2ms,p99=20ms. Default 2ms
-  --cpu_work=DIST     CPU time burnt per invocation, same forms. Default 0
+                      lognormal:2ms,p99=20ms. Default 2ms. Its median may not exceed
+                      --duration or 60s; every sample is cut at --duration
+  --cpu_work=DIST     CPU time burnt per invocation, same forms and bounds. Default 0
   --model=NAME        fiber, nodejs, java, python, dotnet, rust, a comma list, or all.
                       Default fiber
   --mode=closed|open  closed: every slot loops invoke -> complete (default);
                       open: arrivals at --rate, throttled (429) when every slot is busy
-  --rate=R            open loop: arrivals per second in total
+  --rate=R            open loop: arrivals per second in total, 0.001..10000000
   --arrivals=KIND     open loop: poisson (default) or uniform
   --duration=D        measured time per point. Default 3s (30s with --scenario=seed)
   --warmup=D          unmeasured time before each point. Default 500ms (5s with seed)
@@ -109,9 +111,35 @@ inline std::string sweep_help() {
   --csv=PATH          also write one CSV row per point
   --help              this text
 
-Google Benchmark's --benchmark_* flags work too: --benchmark_out=run.json
---benchmark_out_format=json keeps the JSON; --benchmark_filter selects points.
+Google Benchmark's flags: --benchmark_out=run.json keeps the JSON (rewritten whole after
+every point, so it always parses), --benchmark_out_format=json|console,
+--benchmark_format=console|json, --benchmark_filter=REGEX selects points,
+--benchmark_repetitions=1..1000, --benchmark_list_tests, --benchmark_color,
+--benchmark_counters_tabular, --benchmark_report_aggregates_only,
+--benchmark_display_aggregates_only, --benchmark_enable_random_interleaving,
+--benchmark_context=K=V,..., --benchmark_time_unit=ns|us|ms|s, --v=N.
+
+Exit status: 0 when every point was measured, 1 when a point failed or an output could not
+be written, 2 for bad input, 130 after Ctrl-C or SIGTERM (finished points are kept).
 )";
+}
+
+/// The valid values of one of inflight_sweep's flags, as error lines quote them.
+inline std::string sweep_flag_range(const std::string& flag, std::size_t vcpus) {
+  if (flag == "per_vcpu") return "a list (1,2,4) or a range (1..64, 1..64:dense) of values 1..64";
+  if (flag == "vcpus") return "1.." + std::to_string(vcpus);
+  if (flag == "io_wait" || flag == "cpu_work")
+    return "2ms, uniform:1ms..3ms, exp:2ms or lognormal:2ms,p99=20ms";
+  if (flag == "model") return "fiber, nodejs, java, python, dotnet, rust, a comma list, or all";
+  if (flag == "mode") return "closed, open";
+  if (flag == "rate") return "0.001..10000000 arrivals per second";
+  if (flag == "arrivals") return "poisson, uniform";
+  if (flag == "duration") return "10ms..1h";
+  if (flag == "warmup") return "0..1h";
+  if (flag == "scenario") return "default, seed";
+  if (flag == "seed") return "0..999999999999";
+  if (flag == "csv") return "a file path";
+  return "see --help";
 }
 
 namespace detail {
@@ -219,7 +247,7 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
   sweep_options o;
   o.available = machine.count;
   o.vcpus = machine.count;
-  std::string per_vcpu_text, io_text, duration_text, warmup_text, rate_text;
+  std::string per_vcpu_text, io_text, cpu_text, duration_text, warmup_text, rate_text;
   bool rate_given = false, arrivals_given = false;
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
@@ -234,6 +262,15 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
     const std::string name = arg.substr(2, eq - 2);
     const std::string value = arg.substr(eq + 1);
     o.given.push_back(arg);
+    static const char* const known[] = {"per_vcpu", "vcpus", "io_wait",  "cpu_work", "model",
+                                        "mode",     "rate",  "arrivals", "duration", "warmup",
+                                        "scenario", "seed",  "csv"};
+    if (std::find(std::begin(known), std::end(known), name) == std::end(known)) {
+      throw usage_error("unknown flag '--" + name + "'; see --help");
+    }
+    if (value.empty()) {
+      detail::usage(name, value, "needs a value; valid: " + sweep_flag_range(name, machine.count));
+    }
     if (name == "per_vcpu") {
       per_vcpu_text = value;
     } else if (name == "vcpus") {
@@ -248,6 +285,7 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       io_text = value;
       o.io_wait = duration_distribution::parse(value, "--io_wait");
     } else if (name == "cpu_work") {
+      cpu_text = value;
       o.cpu_work = duration_distribution::parse(value, "--cpu_work");
     } else if (name == "model") {
       o.models = detail::parse_models(value);
@@ -260,8 +298,9 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
         detail::usage(name, value, "unknown mode; valid: closed, open");
     } else if (name == "rate") {
       const auto r = parse_positive_number(value, 1e7);
-      if (!r)
-        detail::usage(name, value, "valid range is above 0 up to 10000000 arrivals per second");
+      if (!r || *r < 0.001) {
+        detail::usage(name, value, "valid range is 0.001..10000000 arrivals per second");
+      }
       o.rate = *r;
       rate_text = value;
       rate_given = true;
@@ -285,10 +324,7 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
     } else if (name == "seed") {
       o.seed = detail::parse_count(name, value, "0..999999999999");
     } else if (name == "csv") {
-      if (value.empty()) detail::usage(name, value, "needs a file path");
       o.csv = value;
-    } else {
-      throw usage_error("unknown flag '--" + name + "'; see --help");
     }
   }
   if (o.scenario == "seed") {
@@ -316,6 +352,20 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
   }
   if (o.mode == loop_mode::open && !rate_given) {
     throw usage_error("--mode=open: needs --rate=R, the arrivals per second in total");
+  }
+  // A point waits for every call in flight, so a wait longer than the point could keep it (and a
+  // first Ctrl-C) going for hours: refuse medians above the point, cut every sample at it.
+  const auto bound = std::min<std::chrono::nanoseconds>(o.duration, std::chrono::seconds(60));
+  for (auto [flag, text, dist] : {std::tuple{"io_wait", &io_text, &o.io_wait},
+                                  std::tuple{"cpu_work", &cpu_text, &o.cpu_work}}) {
+    if (dist->median() > bound) {
+      detail::usage(flag, text->empty() ? dist->to_string() : *text,
+                    "its median " + format_duration(dist->median()) +
+                        " exceeds the point's bound " + format_duration(bound) +
+                        "; valid: a median up to --duration (" + format_duration(o.duration) +
+                        ") and at most 60s");
+    }
+    *dist = dist->truncated(o.duration);
   }
   o.pin = o.vcpus < o.available;
   o.per_vcpu = per_vcpu_text.empty() ? o.per_vcpu : detail::parse_per_vcpu(per_vcpu_text, o.vcpus);
