@@ -2,19 +2,27 @@
 // comparison, a scaling fit and a recommended PerExecutionEnvironmentMaxConcurrency.
 #include "support/compare.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "support/compare_report.hpp"
+#include "support/flags.hpp"
 
 namespace {
 
-void write_file(const std::string& path, const std::string& text) {
+void write_file(const std::string& flag, const std::string& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
-  if (!out) throw inflight::bench::compare::compare_error(path + ": cannot write");
+  out.flush();
+  if (!out) {
+    throw inflight::bench::compare::compare_error(flag + "=" + path +
+                                                  ": cannot write: " + std::strerror(errno));
+  }
 }
 
 }  // namespace
@@ -35,16 +43,20 @@ int main(int argc, char** argv) {
     const comparison c = build_comparison(std::move(files), options);
     std::fputs(render_report(c, options).c_str(), stdout);
     if (!options.csv.empty()) {
-      std::ofstream csv(options.csv);
-      if (!csv) throw compare_error("--csv=" + options.csv + ": cannot open for writing");
+      std::ostringstream csv;
       write_csv(csv, c);
+      write_file("--csv", options.csv, csv.str());
     }
     if (!options.svg_prefix.empty()) {
-      write_file(options.svg_prefix + "-throughput.svg", throughput_svg(c));
-      write_file(options.svg_prefix + "-p99.svg", p99_svg(c));
+      write_file("--svg", options.svg_prefix + "-throughput.svg", throughput_svg(c));
+      write_file("--svg", options.svg_prefix + "-p99.svg", p99_svg(c));
     }
   } catch (const compare_error& e) {
-    std::fprintf(stderr, "inflight_compare: %s\n", e.what());
+    std::fprintf(stderr, "inflight_compare: %s\n", inflight::bench::one_line(e.what()).c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    // Every input is checked where it is read; this line is the net under that, never a crash.
+    std::fprintf(stderr, "inflight_compare: %s\n", inflight::bench::one_line(e.what()).c_str());
     return 2;
   }
   return 0;

@@ -354,12 +354,110 @@ TEST_F(CompareFiles, EndToEndOnTwoRealSweeps) {
     ASSERT_EQ(WEXITSTATUS(raw), 0);
     files.push_back(path);
   }
-  const auto r = run(files[0] + " " + files[1] + " --svg=" + (dir_ / "e2e").string());
+  // A budget no loaded machine can miss: the recommendation's reasoning is tested on hand-made
+  // curves above; here only that real files go through end to end.
+  const auto r =
+      run(files[0] + " " + files[1] + " --p99_budget=60s --svg=" + (dir_ / "e2e").string());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr(", 1 vCPU,"));
   EXPECT_THAT(r.out, HasSubstr(", " + std::to_string(wide) + " vCPU,"));
   EXPECT_THAT(r.out, HasSubstr("recommend per_vCPU"));
   EXPECT_TRUE(fs::exists(dir_ / "e2e-throughput.svg"));
+}
+
+// ---- files of the wrong shape (issue "Nothing crashes, hangs, orphans or lies") ---------------
+
+// Each mutation keeps the JSON well formed but gives it the wrong shape or a value out of range;
+// reading lists a problem and goes on, never throws anything but compare_error.
+TEST_F(CompareFiles, WrongShapesAreProblemsNotCrashes) {
+  const auto base = nlohmann::json::parse(slurp(sweep("base.json", 1, {1, 2, 4})));
+  struct mutation {
+    const char* what;
+    void (*apply)(nlohmann::json&);
+    const char* problem;
+  };
+  const std::vector<mutation> mutations = {
+      {"an entry that is a number", [](nlohmann::json& d) { d["benchmarks"][0] = 1; },
+       "benchmarks[0] is not an object"},
+      {"a null entry", [](nlohmann::json& d) { d["benchmarks"][0] = nullptr; },
+       "benchmarks[0] is not an object"},
+      {"an array entry", [](nlohmann::json& d) { d["benchmarks"][0] = nlohmann::json::array(); },
+       "benchmarks[0] is not an object"},
+      {"a numeric name", [](nlohmann::json& d) { d["benchmarks"][0]["name"] = 5; },
+       "is not a string"},
+      {"a numeric run_name", [](nlohmann::json& d) { d["benchmarks"][0]["run_name"] = 5; },
+       "is not a string"},
+      {"an object run_type",
+       [](nlohmann::json& d) { d["benchmarks"][0]["run_type"] = nlohmann::json::object(); },
+       "is not a string"},
+      {"a numeric error_message",
+       [](nlohmann::json& d) { d["benchmarks"][0]["error_message"] = 1; }, "is not a string"},
+      {"a string error_occurred",
+       [](nlohmann::json& d) { d["benchmarks"][0]["error_occurred"] = "yes"; },
+       "error_occurred not a boolean"},
+      {"a huge per_vcpu",
+       [](nlohmann::json& d) {
+         d["benchmarks"][0]["run_name"] =
+             "fiber/closed/io:2ms/cpu:0/per_vcpu:99999999999999999999999";
+       },
+       "is not an inflight_sweep point"},
+      {"per_vcpu 0",
+       [](nlohmann::json& d) {
+         d["benchmarks"][0]["run_name"] = "fiber/closed/io:2ms/cpu:0/per_vcpu:0";
+       },
+       "is not an inflight_sweep point"},
+      {"an infinite-looking throughput",
+       [](nlohmann::json& d) { d["benchmarks"][0]["throughput"] = 1.7e308; },
+       "counter throughput is 1.7e+308; valid range is 0..1e+09"},
+      {"a negative p99", [](nlohmann::json& d) { d["benchmarks"][0]["p99_us"] = -1; },
+       "counter p99_us is -1; valid range is 0..3.6e+09"},
+  };
+  for (const auto& m : mutations) {
+    auto doc = base;
+    m.apply(doc);
+    const auto path = write("m.json", doc.dump());
+    sweep_file f;
+    ASSERT_NO_THROW(f = load_sweep(path)) << m.what;
+    EXPECT_THAT(f.problems, ::testing::Contains(HasSubstr(m.problem))) << m.what;
+    const auto r = run(path + " --svg=" + (dir_ / "m").string());
+    EXPECT_EQ(r.status, 0) << m.what << ": " << r.err;
+    for (const auto& [key, point] : f.points) EXPECT_GE(key.per_vcpu, 1u) << m.what;
+  }
+}
+
+TEST_F(CompareFiles, NonsenseContextValuesAreRefused) {
+  auto doc = nlohmann::json::parse(slurp(sweep("base.json", 1, {1, 2})));
+  for (const char* vcpus : {"-1", "0", "4097", "99999999999999999999", "2x", ""}) {
+    doc["context"]["vcpus"] = vcpus;
+    const auto path = write("v.json", doc.dump());
+    const auto r = run(path);
+    EXPECT_EQ(r.status, 2) << vcpus;
+    EXPECT_EQ(r.err, "inflight_compare: " + path + ": context.vcpus is '" + vcpus +
+                         "'; valid range is 1..4096\n");
+  }
+}
+
+TEST_F(CompareFiles, DeeplyNestedContextValuesAreSkippedNotDumped) {
+  auto text = slurp(sweep("base.json", 1, {1, 2}));
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  text.replace(text.find("\"arch\""), 0, "\"deep\": " + deep + ", ");
+  const auto path = write("deep.json", text);
+  sweep_file f;
+  ASSERT_NO_THROW(f = load_sweep(path));
+  EXPECT_EQ(f.context.count("deep"), 0u);
+  EXPECT_EQ(run(path).status, 0);
+}
+
+// Before range checks, per_vcpu 0 made the USL curve loop forever and 1.7e308 made the axis
+// infinite; the chart code also stays finite on its own.
+TEST(CompareSvg, ChartsStayFiniteOnExtremeValues) {
+  for (double y : {1.7e308, 4.9e-324, 0.0}) {
+    chart_series s{"s", {{1, y}, {2, y}, {4, y}}, "#000", "", true};
+    const auto svg = line_chart_svg("t", "x", "y", {s});
+    EXPECT_LT(svg.size(), 100'000u);
+  }
+  chart_series zero{"z", {{0, 1}, {1, 2}}, "#000", "", true};
+  EXPECT_LT(line_chart_svg("t", "x", "y", {zero}).size(), 100'000u);
 }
 
 }  // namespace

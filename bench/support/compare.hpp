@@ -67,9 +67,24 @@ struct sweep_file {
   std::vector<std::string> problems;  // missing or non-numeric counters, unmeasured points
 };
 
-/// The counters a comparison reads; one that is missing or not a number is reported, never fatal.
-inline const std::array<const char*, 7> read_counters = {
-    "throughput", "throughput_per_vcpu", "p50_us", "p99_us", "cpu_util", "throttled", "failed"};
+/// The counters a comparison reads, each with the largest value a real sweep can write. One that is
+/// missing, not a number or out of its range is reported and left out, never fatal.
+struct counter_range {
+  const char* name;
+  double max;
+};
+inline constexpr std::array<counter_range, 7> read_counters = {{
+    {"throughput", 1e9},           // invocations per second
+    {"throughput_per_vcpu", 1e9},  //
+    {"p50_us", 3.6e9},             // one hour, the histogram's range
+    {"p99_us", 3.6e9},             //
+    {"cpu_util", 64},              // a fraction of the vCPUs; above 1 only by accounting noise
+    {"throttled", 1e15},           //
+    {"failed", 1e15},              //
+}};
+
+/// vCPUs a file may claim: 1..4096, as a machine inflight_sweep runs on can have.
+inline constexpr std::size_t max_file_vcpus = 4096;
 
 inline std::optional<double> point_data::value(const std::string& counter) const {
   auto it = samples.find(counter);
@@ -80,7 +95,8 @@ inline std::optional<double> point_data::value(const std::string& counter) const
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/// Splits a point name into its key; nullopt when it is not an inflight_sweep point.
+/// Splits a point name into its key; nullopt when it is not an inflight_sweep point (per_vcpu
+/// must be 1..64, as inflight_sweep writes it).
 inline std::optional<point_key> parse_point_name(std::string name) {
   // Google Benchmark appends its run options; they are not part of the point.
   for (const char* suffix :
@@ -92,9 +108,13 @@ inline std::optional<point_key> parse_point_name(std::string name) {
   const auto last = name.rfind("/per_vcpu:");
   if (first == std::string::npos || last == std::string::npos || last <= first) return std::nullopt;
   const std::string count = name.substr(last + 10);
-  if (count.empty() || !std::all_of(count.begin(), count.end(), ::isdigit)) return std::nullopt;
-  return point_key{name.substr(0, first), name.substr(first + 1, last - first - 1),
-                   static_cast<std::size_t>(std::stoul(count))};
+  if (count.empty() || count.size() > 2 ||
+      !std::all_of(count.begin(), count.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  const auto per_vcpu = static_cast<std::size_t>(std::stoul(count));
+  if (per_vcpu < 1 || per_vcpu > max_per_vcpu) return std::nullopt;  // as --per_vcpu refuses it
+  return point_key{name.substr(0, first), name.substr(first + 1, last - first - 1), per_vcpu};
 }
 
 /// Replaces the non-finite literals Google Benchmark writes (NaN, inf, -nan, Infinity, ...), which
@@ -135,16 +155,37 @@ inline std::string null_non_finite(const std::string& text) {
   return out;
 }
 
-/// Reads one inflight_sweep JSON file. `label` overrides the label made from the context.
-/// Throws compare_error for an unreadable file, malformed JSON, or a file not from inflight.
-inline sweep_file load_sweep(const std::string& path, const std::string& label = "") {
-  std::ifstream in(path);
-  if (!in) throw compare_error(path + ": cannot read: " + std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
+namespace detail {
+
+// A context value as text: strings as they are, other scalars as JSON; arrays and objects
+// (Google Benchmark's "caches", "load_avg") are not read, and never dumped, so no nesting depth
+// can exhaust the stack.
+inline std::optional<std::string> scalar_text(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number() || v.is_boolean() || v.is_null()) return v.dump();
+  return std::nullopt;
+}
+
+// A string field of a benchmark entry: its value, `fallback` when absent, nullopt when present
+// but not a string.
+inline std::optional<std::string> string_field(const nlohmann::json& b, const char* key,
+                                               const std::string& fallback) {
+  if (!b.contains(key)) return fallback;
+  if (!b[key].is_string()) return std::nullopt;
+  return b[key].get<std::string>();
+}
+
+}  // namespace detail
+
+/// Reads the text of one inflight_sweep JSON file; `path` names it in messages and `label`
+/// overrides the label made from the context. Every value read is checked like a flag: an entry of
+/// the wrong shape or a counter out of range is listed in `problems` and left out; a file whose
+/// context is unusable throws compare_error.
+inline sweep_file parse_sweep(const std::string& text, const std::string& path,
+                              const std::string& label = "") {
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(null_non_finite(text.str()));
+    doc = nlohmann::json::parse(null_non_finite(text));
   } catch (const nlohmann::json::exception& e) {
     throw compare_error(path + ": not valid JSON: " + e.what());
   }
@@ -158,42 +199,80 @@ inline sweep_file load_sweep(const std::string& path, const std::string& label =
   sweep_file f;
   f.path = path;
   for (const auto& [k, v] : doc["context"].items()) {
-    f.context[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    if (auto t = detail::scalar_text(v)) f.context[k] = *t;
   }
-  try {
-    f.vcpus = static_cast<std::size_t>(std::stoul(f.context["vcpus"]));
-  } catch (const std::exception&) {
-    throw compare_error(path + ": context.vcpus is '" + f.context["vcpus"] + "', not a vCPU count");
+  const std::string vcpus = f.context["vcpus"];
+  if (vcpus.empty() || vcpus.size() > 4 ||
+      !std::all_of(vcpus.begin(), vcpus.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoul(vcpus) < 1 || std::stoul(vcpus) > max_file_vcpus) {
+    throw compare_error(fmt::format("{}: context.vcpus is '{}'; valid range is 1..{}", path, vcpus,
+                                    max_file_vcpus));
   }
+  f.vcpus = static_cast<std::size_t>(std::stoul(vcpus));
   f.label = !label.empty() ? label
                            : fmt::format("{}, {} vCPU, {}", f.context["cpu_model"], f.vcpus,
                                          f.context["arch"]);
+  std::size_t index = 0;
   for (const auto& b : doc["benchmarks"]) {
-    const std::string name = b.value("run_name", b.value("name", std::string()));
-    if (b.value("run_type", std::string("iteration")) != "iteration") continue;  // aggregates
-    auto key = parse_point_name(name);
+    const std::size_t at = index++;
+    if (!b.is_object()) {
+      f.problems.push_back(fmt::format("{}: benchmarks[{}] is not an object; skipped", path, at));
+      continue;
+    }
+    const auto plain = detail::string_field(b, "name", "");
+    const auto run_name = detail::string_field(b, "run_name", plain.value_or(""));
+    const auto run_type = detail::string_field(b, "run_type", "iteration");
+    const auto message = detail::string_field(b, "error_message", "error");
+    if (!plain || !run_name || !run_type || !message ||
+        (b.contains("error_occurred") && !b["error_occurred"].is_boolean())) {
+      f.problems.push_back(fmt::format(
+          "{}: benchmarks[{}]: name, run_name, run_type or error_message is not a string, or "
+          "error_occurred not a boolean; skipped",
+          path, at));
+      continue;
+    }
+    if (*run_type != "iteration") continue;  // aggregates
+    auto key = parse_point_name(*run_name);
     if (!key) {
-      f.problems.push_back(
-          fmt::format("{}: '{}' is not an inflight_sweep point; skipped", path, name));
+      f.problems.push_back(fmt::format(
+          "{}: '{}' is not an inflight_sweep point (model/profile/per_vcpu:1..64); skipped", path,
+          *run_name));
       continue;
     }
     if (b.value("error_occurred", false)) {
-      f.problems.push_back(fmt::format("{}: {} was not measured ({})", path, key->name(),
-                                       b.value("error_message", std::string("error"))));
+      f.problems.push_back(
+          fmt::format("{}: {} was not measured ({})", path, key->name(), *message));
       continue;
     }
     point_data& p = f.points[*key];
-    for (const char* counter : read_counters) {
-      if (b.contains(counter) && b[counter].is_number() &&
-          std::isfinite(b[counter].get<double>())) {
-        p.samples[counter].push_back(b[counter].get<double>());
-      } else {
+    for (const auto& [counter, max] : read_counters) {
+      if (!b.contains(counter) || !b[counter].is_number() ||
+          !std::isfinite(b[counter].get<double>())) {
         f.problems.push_back(fmt::format("{}: {}: counter {} is {}", path, key->name(), counter,
                                          b.contains(counter) ? "not a number" : "missing"));
+        continue;
       }
+      const double v = b[counter].get<double>();
+      if (v < 0 || v > max) {
+        f.problems.push_back(fmt::format("{}: {}: counter {} is {:g}; valid range is 0..{:g}", path,
+                                         key->name(), counter, v, max));
+        continue;
+      }
+      p.samples[counter].push_back(v);
     }
   }
   return f;
+}
+
+/// Reads one inflight_sweep JSON file (see parse_sweep). Throws compare_error for an unreadable
+/// file, malformed JSON, or a file not from inflight.
+inline sweep_file load_sweep(const std::string& path, const std::string& label = "") {
+  std::ifstream in(path);
+  if (!in) throw compare_error(path + ": cannot read: " + std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) throw compare_error(path + ": cannot read: " + std::strerror(errno));
+  return parse_sweep(text.str(), path, label);
 }
 
 // ---- statistics ---------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ inline compare_options parse_compare_options(const std::vector<std::string>& arg
     const auto eq = arg.find('=');
     if (eq == std::string::npos) throw compare_error("unknown flag '" + arg + "'; see --help");
     const std::string name = arg.substr(2, eq - 2), value = arg.substr(eq + 1);
+    if (value.empty()) throw compare_error("--" + name + "=: needs a value; see --help");
     if (name == "label") {
       std::size_t start = 0;
       for (;;) {
@@ -406,8 +407,10 @@ inline std::string line_chart_svg(const std::string& title, const std::string& x
   // Powers of two around the data; the tolerance keeps 64.0001 (a fitted curve's end) at 64.
   x_min = std::pow(2, std::floor(std::log2(x_min) + 1e-6));
   x_max = std::max(std::pow(2, std::ceil(std::log2(x_max) - 1e-6)), x_min * 2);
-  if (!(y_max > 0)) y_max = 1;
-  const double step = nice_step(y_max * 1.05);
+  // Values are range-checked on reading; this keeps a chart finite whatever it is given.
+  if (!(y_max > 1e-9) || !std::isfinite(y_max * 1.05)) y_max = 1;
+  double step = nice_step(y_max * 1.05);
+  if (!(step > 0) || !std::isfinite(step)) step = y_max;
   const double y_top = std::ceil(y_max * 1.05 / step) * step;
   auto px = [&](double x) {
     return left +
@@ -422,13 +425,13 @@ inline std::string line_chart_svg(const std::string& title, const std::string& x
       "<rect x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"white\"/>\n"
       "<text x=\"{2}\" y=\"28\" font-size=\"16\" font-weight=\"bold\">{3}</text>\n",
       width, height, left, xml_escape(title));
-  for (double y = 0; y <= y_top + step / 2; y += step) {
+  for (double y = 0; y <= y_top + step / 2 && y / step < 20; y += step) {
     svg += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e0e0e0\"/>\n"
         "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
         left, py(y), left + plot_w, py(y), left - 8, py(y) + 4, tick_label(y));
   }
-  for (double x = x_min; x <= x_max * 1.0001; x *= 2) {
+  for (double x = x_min; x <= x_max * 1.0001 && x / x_min < 1e6; x *= 2) {
     svg += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e0e0e0\"/>\n"
         "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{:g}</text>\n",
@@ -500,7 +503,7 @@ inline std::string throughput_svg(const comparison& c) {
     series.push_back(data);
     if (a.usl) {
       chart_series fit{fmt::format("{} USL fit", file_tag(a.file)), {}, palette(k), "6 4", false};
-      const auto lo = static_cast<double>(a.points.front().per_vcpu);
+      const auto lo = std::max(1.0, static_cast<double>(a.points.front().per_vcpu));
       const auto hi = static_cast<double>(a.points.back().per_vcpu);
       for (double p = lo; p <= hi * 1.0001; p *= std::pow(2, 0.125)) {
         fit.points.emplace_back(p, (*a.usl)(p * v) / v);
