@@ -7,12 +7,14 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "inflight/cpu_work.hpp"
 #include "inflight/io_wait.hpp"
 #include "inflight/slot_limiter.hpp"
 #include "support/faults.hpp"
@@ -372,3 +374,84 @@ TEST(DispatcherFaults, AcquireForeverOnAFiberWaitsForTheSlot) {
 }  // namespace faults
 
 }  // namespace
+
+namespace stress {
+
+// Mixed submit (from two outside threads), run_slots, limiter waits across workers, random
+// stop_slots, stop and destruction with calls in flight, 1% throwing calls. Whatever the
+// interleaving: every accepted submit runs exactly once, every call that starts finishes, every
+// call is counted once as completed or failed, and the limiter ends empty with no waiter. Sized
+// to run in seconds, under ASan + UBSan too.
+TEST(DispatcherStress, CountsAreConservedUnderRandomControl) {
+  std::mt19937_64 rng(20261128);
+  for (int round = 0; round < 24; ++round) {
+    inflight::dispatcher_options o;
+    o.vcpus = 1 + rng() % 3;
+    o.workers_per_vcpu = 1 + rng() % 2;
+    o.stack_size = (rng() % 2 == 0) ? 16 * 1024 : 64 * 1024;
+    auto d = std::make_unique<inflight::dispatcher>(o);
+    inflight::slot_limiter limiter(1 + rng() % 8);
+    std::atomic<std::uint64_t> entered{0}, finished{0}, threw{0}, accepted{0}, submits_ran{0};
+    const std::uint64_t seed = rng();
+    // One call: maybe waits on the limiter (some with a timeout), on IO, burns CPU; 1% throw.
+    auto body = [&](std::uint64_t salt) {
+      entered.fetch_add(1, std::memory_order_relaxed);
+      std::mt19937_64 r(seed ^ salt);
+      const auto kind = r() % 4;
+      {
+        inflight::slot_limiter::slot held;
+        if (kind == 0) held = limiter.acquire();
+        if (kind == 1) held = limiter.acquire_for(std::chrono::microseconds(r() % 300));
+        if (kind != 3) inflight::io_wait(std::chrono::microseconds(r() % 200));
+        if (kind == 3) inflight::cpu_work(std::chrono::microseconds(r() % 20));
+      }
+      if (r() % 100 == 0) {
+        threw.fetch_add(1, std::memory_order_relaxed);
+        throw std::runtime_error("one in a hundred");
+      }
+      finished.fetch_add(1, std::memory_order_relaxed);
+    };
+    auto submit = [&](std::uint64_t salt) {
+      if (d->submit([&, salt] {
+            submits_ran.fetch_add(1, std::memory_order_relaxed);
+            body(salt);
+          })) {
+        accepted.fetch_add(1);
+      }
+    };
+    std::atomic<bool> stop_submitting{false};
+    std::vector<std::thread> submitters;
+    for (std::uint64_t t = 0; t < 2; ++t) {
+      submitters.emplace_back([&, t] {
+        for (std::uint64_t i = 0; !stop_submitting.load() && i < 3000; ++i) submit(i * 2 + t);
+      });
+    }
+    const auto slots = static_cast<std::size_t>(rng() % 200);
+    if (slots != 0) d->run_slots(slots, [&](std::size_t i) { body(1'000'000 + i); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 20));
+    const auto ending = rng() % 3;
+    if (ending == 0) d->stop_slots();  // then stop() below
+    if (ending <= 1) d->stop();        // with submits still arriving: they are refused
+    stop_submitting = true;
+    for (auto& t : submitters) t.join();
+    if (ending == 2) {
+      // Destroyed with slots and calls in flight: the destructor finishes every one of them.
+      for (std::uint64_t i = 0; i < 100; ++i) submit(2'000'000 + i);
+      d.reset();
+    } else {
+      EXPECT_EQ(d->submitted(), accepted.load()) << "round " << round;
+      EXPECT_EQ(d->completed() + d->failed(), entered.load()) << "round " << round;
+      EXPECT_EQ(d->completed(), finished.load()) << "round " << round;
+      EXPECT_EQ(d->failed(), threw.load()) << "round " << round;
+      EXPECT_EQ(d->unstarted(), 0u);
+      EXPECT_EQ(d->slots_running(), 0u);
+      d.reset();
+    }
+    EXPECT_EQ(submits_ran.load(), accepted.load()) << "round " << round;
+    EXPECT_EQ(finished.load() + threw.load(), entered.load()) << "round " << round;
+    EXPECT_EQ(limiter.in_use(), 0u) << "round " << round;
+    EXPECT_EQ(limiter.waiting(), 0u) << "round " << round;
+  }
+}
+
+}  // namespace stress

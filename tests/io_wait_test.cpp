@@ -70,8 +70,11 @@ TEST(IoWait, ManyWaitingFibersBurnAlmostNoCpu) {
   const auto wall = clock_type::now() - wall0;
   const auto cpu = process_cpu() - cpu0;
   EXPECT_GE(wall, 200ms);
+  // A worker that spun while its fibers wait would use a whole CPU; one that sleeps uses the few
+  // percent that starting 256 fibers costs (about 12% under ASan). The bound separates the two
+  // on any machine; how little it really is belongs to a benchmark.
   const double share = std::chrono::duration<double>(cpu) / std::chrono::duration<double>(wall);
-  EXPECT_LT(share, 0.10) << "256 waiting fibers used " << share * 100 << "% of one CPU";
+  EXPECT_LT(share, 0.50) << "256 waiting fibers used " << share * 100 << "% of one CPU";
 }
 
 TEST(IoWait, RejectsANegativeDuration) {
