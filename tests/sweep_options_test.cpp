@@ -175,7 +175,21 @@ TEST(BenchmarkFlags, CheckedBeforeGoogleBenchmarkSeesThem) {
       {{"--benchmark_out_format=json"}, "--benchmark_out_format=json: needs --benchmark_out=FILE"},
       {{"--benchmark_out="}, "--benchmark_out=: valid: a file path"},
       {{"--benchmark_filter=(("},
-       "--benchmark_filter=((: valid: a POSIX extended regular expression"},
+       "--benchmark_filter=((: valid: a POSIX extended regular expression of 1..200 characters, "
+       "without {m,n} bounds, stacked repetitions (a++) or groups nested deeper than 5"},
+      // Found by the fuzz target: regcomp took exponential time on stacked repetitions.
+      {{"--benchmark_filter=fi" + std::string(60, '+')},
+       "--benchmark_filter=fi" + std::string(60, '+') +
+           ": valid: a POSIX extended regular expression of 1..200 characters, without {m,n} "
+           "bounds, stacked repetitions (a++) or groups nested deeper than 5"},
+      {{"--benchmark_filter=((((((a))))))"},
+       "--benchmark_filter=((((((a)))))): valid: a POSIX extended regular expression of 1..200 "
+       "characters, without {m,n} bounds, stacked repetitions (a++) or groups nested deeper than "
+       "5"},
+      {{"--benchmark_filter=a{2}"},
+       "--benchmark_filter=a{2}: valid: a POSIX extended regular expression of 1..200 "
+       "characters, without {m,n} bounds, stacked repetitions (a++) or groups nested deeper than "
+       "5"},
       {{"--benchmark_format=tap"},
        "--benchmark_format=tap: valid: console or json (for CSV use --csv)"},
       {{"--benchmark_list_tests=maybe"},
@@ -194,6 +208,8 @@ TEST(BenchmarkFlags, CheckedBeforeGoogleBenchmarkSeesThem) {
       EXPECT_EQ(e.what(), c.message);
     }
   }
+  EXPECT_NO_THROW(split_benchmark_flags({"--benchmark_filter=fiber/.*per_vcpu:(1|64)$"}));
+  EXPECT_NO_THROW(split_benchmark_flags({"--benchmark_filter=a\\+\\+"}));
   const auto f = split_benchmark_flags({"--per_vcpu=1", "--benchmark_out=r.json",
                                         "--benchmark_repetitions=3", "--benchmark_list_tests",
                                         "--benchmark_format=json", "--benchmark_color=false"});

@@ -33,6 +33,29 @@ inline bool one_of(const std::string& v, std::initializer_list<const char*> vali
 
 inline bool truthy(const std::string& v) { return one_of(v, {"true", "yes", "on", "1"}); }
 
+// Whether a --benchmark_filter compiles in bounded time. glibc's regcomp copies the subtree of
+// every repetition, so stacked operators (fi++++...) and bounds ({m,n}, nested) grow it
+// exponentially: the fuzz target hung on one. Point names need none of that.
+inline bool bounded_filter(const std::string& re) {
+  if (re.empty() || re.size() > 200) return false;
+  int depth = 0;
+  bool after_repeat = false;
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\') {
+      ++i;  // an escaped character is a literal
+      after_repeat = false;
+      continue;
+    }
+    const bool repeat = c == '*' || c == '+' || c == '?';
+    if (c == '{' || (repeat && after_repeat)) return false;
+    if (c == '(' && ++depth > 5) return false;
+    if (c == ')') --depth;
+    after_repeat = repeat;
+  }
+  return true;
+}
+
 }  // namespace detail
 
 /// Splits `args` (without argv[0]) and validates every --benchmark_* flag and --v. Throws
@@ -65,11 +88,12 @@ inline benchmark_flags split_benchmark_flags(const std::vector<std::string>& arg
       f.color = has_value ? value : "true";
       f.benchmark.push_back(arg);
     } else if (name == "benchmark_filter") {
-      if (value.empty()) bad("a regular expression");
+      const std::string valid =
+          "a POSIX extended regular expression of 1..200 characters, without {m,n} bounds, "
+          "stacked repetitions (a++) or groups nested deeper than 5";
+      if (!detail::bounded_filter(value)) bad(valid);
       regex_t probe;
-      if (regcomp(&probe, value.c_str(), REG_EXTENDED | REG_NOSUB) != 0) {
-        bad("a POSIX extended regular expression");
-      }
+      if (regcomp(&probe, value.c_str(), REG_EXTENDED | REG_NOSUB) != 0) bad(valid);
       regfree(&probe);
       f.benchmark.push_back(arg);
     } else if (name == "benchmark_repetitions") {
