@@ -7,11 +7,8 @@
 // 4 threads in one process. This algorithm keeps its registry in the pool object instead. Ready
 // fibers are detached from their thread while queued and attached to whichever thread runs them;
 // pinned contexts (each thread's main and dispatcher fibers) are never stolen. An idle thread
-// sleeps in a futex wait until its next timer or until a busy thread with queued work wakes it.
-
-#include <linux/futex.h>  // FUTEX_WAIT_BITSET_PRIVATE, FUTEX_WAKE_PRIVATE
-#include <sys/syscall.h>  // SYS_futex
-#include <unistd.h>
+// sleeps in inflight's idle_waiter until its next timer or until a busy thread with queued work
+// wakes it.
 
 #include <atomic>
 #include <boost/fiber/algo/algorithm.hpp>
@@ -24,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "inflight/detail/clock.hpp"
+#include "inflight/detail/idle_waiter.hpp"
 #include "inflight/io_wait.hpp"
 #include "support/affinity.hpp"
 
@@ -108,33 +105,14 @@ class stealing_pool::algorithm final : public boost::fibers::algo::algorithm {
     // queued a fiber before our announcement is seen here, one after it sees us and wakes us.
     pool_.sleepers_.fetch_add(1, std::memory_order_seq_cst);
     idle_.store(true, std::memory_order_seq_cst);
-    struct back_to_work {
-      algorithm& self;
-      ~back_to_work() {
-        self.state_.store(running);
-        self.idle_.store(false, std::memory_order_relaxed);
-        self.pool_.sleepers_.fetch_sub(1);
-      }
-    } leave{*this};
-    if (others_have_work()) return;  // pick_next() steals it
-    int expected = running;
-    if (!state_.compare_exchange_strong(expected, sleeping)) return;  // a notify came first
-    const timespec ts = inflight::detail::to_timespec(deadline);
-    const bool forever = deadline == (std::chrono::steady_clock::time_point::max)();
-    syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAIT_BITSET_PRIVATE, int{sleeping},
-            forever ? nullptr : &ts, nullptr, FUTEX_BITSET_MATCH_ANY);
+    if (!others_have_work()) waiter_.sleep_until(deadline);  // else pick_next() steals it
+    idle_.store(false, std::memory_order_relaxed);
+    pool_.sleepers_.fetch_sub(1);
   }
 
-  void notify() noexcept override {
-    if (state_.exchange(notified) == sleeping) {
-      syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
-              0);
-    }
-  }
+  void notify() noexcept override { waiter_.notify(); }
 
  private:
-  enum : int { running = 0, notified = 1, sleeping = 2 };
-
   boost::fibers::context* steal() noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
@@ -181,7 +159,7 @@ class stealing_pool::algorithm final : public boost::fibers::algo::algorithm {
     for (std::size_t k = 1; k < n; ++k) {
       algorithm* other = pool_.registry_[(index_ + k) % n].load();
       // idle_ covers a thread between its announcement and its futex wait: notify() then makes
-      // its compare-exchange to sleeping fail, so it looks again instead of sleeping.
+      // its next sleep return at once, so it looks again instead of sleeping.
       if (other != nullptr && other->idle_.load(std::memory_order_seq_cst)) {
         other->notify();
         return;
@@ -193,7 +171,7 @@ class stealing_pool::algorithm final : public boost::fibers::algo::algorithm {
   const std::size_t index_;
   mutable std::mutex mutex_;
   std::deque<boost::fibers::context*> queue_;
-  std::atomic<int> state_{running};
+  inflight::detail::idle_waiter waiter_;
   std::atomic<bool> idle_{false};  // from the sleepers_ announcement until back at work
 };
 
