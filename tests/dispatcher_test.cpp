@@ -5,8 +5,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <future>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "inflight/cpu_work.hpp"
+#include "inflight/histogram.hpp"
 #include "inflight/io_wait.hpp"
 #include "inflight/slot_limiter.hpp"
 #include "support/faults.hpp"
@@ -455,3 +460,164 @@ TEST(DispatcherStress, CountsAreConservedUnderRandomControl) {
 }
 
 }  // namespace stress
+
+// ---- the API for handler code --------------------------------------------------------------
+
+namespace handler_api {
+
+// Counts heap allocations made by the calling thread while `counting` is set.
+thread_local bool counting = false;
+thread_local std::size_t allocations = 0;
+
+}  // namespace handler_api
+
+void* operator new(std::size_t n) {
+  if (handler_api::counting) ++handler_api::allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace handler_api {
+
+using namespace std::chrono_literals;
+
+TEST(DispatcherHandlerApi, TheTryAcquirePatternMovesTheSlotIntoTheCall) {
+  inflight::dispatcher_options o;
+  o.vcpus = 2;
+  inflight::dispatcher d(o);
+  inflight::slot_limiter limiter(4);
+  std::atomic<int> handled{0}, throttled{0};
+  for (int i = 0; i < 1000; ++i) {
+    if (auto slot = limiter.try_acquire()) {
+      ASSERT_TRUE(d.submit([slot = std::move(slot), &handled] {
+        inflight::io_wait(100us);
+        handled.fetch_add(1);
+      }));
+    } else {
+      throttled.fetch_add(1);  // LMI's 429
+    }
+  }
+  d.drain();
+  EXPECT_EQ(handled.load() + throttled.load(), 1000);
+  EXPECT_EQ(static_cast<std::uint64_t>(throttled.load()), limiter.rejected());
+  EXPECT_EQ(limiter.in_use(), 0u) << "every slot went back when its call ended";
+}
+
+TEST(DispatcherHandlerApi, ACallThatThrowsReleasesWhatItHoldsBeforeDrainReturns) {
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  inflight::dispatcher d(o);
+  inflight::slot_limiter limiter(8);
+  for (int i = 0; i < 8; ++i) {
+    d.submit([slot = limiter.try_acquire()] { throw std::runtime_error("handler failed"); });
+  }
+  d.drain();
+  EXPECT_EQ(limiter.in_use(), 0u);
+  EXPECT_EQ(d.failed(), 8u);
+}
+
+TEST(DispatcherHandlerApi, MoveOnlyCallablesAndSlotBodies) {
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  inflight::dispatcher d(o);
+  std::promise<int> promise;
+  auto answer = promise.get_future();
+  d.submit(
+      [p = std::move(promise), box = std::make_unique<int>(42)]() mutable { p.set_value(*box); });
+  EXPECT_EQ(answer.get(), 42);
+  auto counter = std::make_unique<std::atomic<int>>(0);
+  auto* seen = counter.get();
+  d.run_slots(2, [c = std::move(counter)](std::size_t) {
+    c->fetch_add(1);
+    inflight::io_wait(100us);
+  });
+  std::this_thread::sleep_for(5ms);
+  d.stop_slots();
+  EXPECT_GT(seen->load(), 0);
+}
+
+TEST(DispatcherHandlerApi, SubmittingASmallCallableAllocatesNothing) {
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  inflight::dispatcher d(o);
+  inflight::slot_limiter limiter(1);
+  std::atomic<int> ran{0};
+  // Warm the worker's runner fiber, so the count below is the submit path alone.
+  d.submit([&ran] { ran.fetch_add(1); });
+  d.drain();
+  auto slot = limiter.try_acquire();
+  auto call = [slot = std::move(slot), &ran, x = std::uint64_t{7}] { ran.fetch_add(1); };
+  static_assert(inflight::detail::unique_function<void()>::fits<decltype(call)>);
+  allocations = 0;
+  counting = true;
+  const bool accepted = d.submit(std::move(call));
+  counting = false;
+  EXPECT_TRUE(accepted);
+  EXPECT_EQ(allocations, 0u);
+  d.drain();
+  EXPECT_EQ(ran.load(), 2);
+}
+
+TEST(DispatcherHandlerApi, CurrentWorkerNamesTheWorkerRunningTheFiber) {
+  EXPECT_EQ(inflight::current_worker(), inflight::no_worker);
+  inflight::dispatcher_options o;
+  o.vcpus = 2;
+  o.workers_per_vcpu = 2;
+  inflight::dispatcher d(o);
+  std::vector<inflight::latency_histogram> per_worker(d.workers());  // no lock: one per worker
+  std::atomic<int> wrong{0};
+  auto nested = [] { return inflight::current_worker(); };  // anything the call calls
+  d.run_slots(16, [&](std::size_t slot) {
+    const std::size_t w = nested();
+    if (w != slot % 4) wrong.fetch_add(1);
+    const auto start = std::chrono::steady_clock::now();
+    inflight::io_wait(50us);
+    per_worker[w].record(std::chrono::steady_clock::now() - start);
+  });
+  std::this_thread::sleep_for(20ms);
+  d.stop_slots();
+  std::atomic<std::size_t> from_submit{inflight::no_worker};
+  d.submit([&] { from_submit = inflight::current_worker(); });
+  d.drain();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LT(from_submit.load(), d.workers());
+  std::uint64_t total = 0;
+  for (const auto& h : per_worker) total += h.count();
+  EXPECT_EQ(total, d.completed() - 1);
+  EXPECT_EQ(inflight::current_worker(), inflight::no_worker);
+}
+
+TEST(DispatcherHandlerApi, OnFailureSeesEachFailedCallsException) {
+  std::mutex m;
+  std::vector<std::string> seen;
+  inflight::dispatcher_options o;
+  o.vcpus = 1;
+  o.stack_size = std::size_t{512} << 20;
+  o.on_failure = [&](std::exception_ptr e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::lock_guard<std::mutex> lock(m);
+      seen.push_back(x.what());
+    }
+  };
+  inflight::dispatcher d(o);
+  d.submit([] { throw std::runtime_error("handler said no"); });
+  d.drain();
+  {
+    // The first call takes the worker's parked runner; the second needs a new fiber, whose
+    // stack no longer fits.
+    inflight::test::address_space_limit limit(std::size_t{256} << 20);
+    d.submit([] { inflight::io_wait(20ms); });
+    d.submit([] {});
+    d.drain();
+  }
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], "handler said no");
+  EXPECT_THAT(seen[1], HasSubstr("no fiber could be created for this call"));
+  EXPECT_EQ(d.failed(), 2u);
+}
+
+}  // namespace handler_api

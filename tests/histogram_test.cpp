@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -139,6 +140,22 @@ TEST(LatencyHistogramMoves, AMovedFromHistogramReadsAsEmptyAndRecordsAgain) {
   copy.record(7);
   EXPECT_EQ(copy.percentile(100), 7u);
   EXPECT_EQ(d.percentile(100), b.percentile(100));
+}
+
+TEST(LatencyHistogramDurations, RecordsAnyChronoUnitWithoutCasts) {
+  inflight::latency_histogram h;
+  h.record(std::chrono::microseconds(3));
+  h.record(std::chrono::steady_clock::duration(5000));
+  h.record(std::chrono::duration<double, std::milli>(1.5));
+  h.record(std::chrono::nanoseconds(-7));                 // a clock step: counts as 0
+  h.record(std::chrono::hours::max());                    // saturates
+  h.record(std::chrono::duration<double>(std::nan("")));  // counts as 0
+  EXPECT_EQ(h.count(), 6u);
+  EXPECT_EQ(h.min(), 0u);
+  EXPECT_EQ(h.saturated(), 1u);
+  EXPECT_NEAR(static_cast<double>(h.percentile(50)), 3000, 3);  // 0, 0, 3 us, 5 us, 1.5 ms, max
+  EXPECT_NEAR(static_cast<double>(h.percentile(80)), 1.5e6, 1.5e6 * 0.001);
+  EXPECT_EQ(h.max(), static_cast<std::uint64_t>(std::chrono::nanoseconds::max().count()));
 }
 
 }  // namespace

@@ -3,12 +3,16 @@
 // digits.
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+
+#include "detail/clock.hpp"
 
 namespace inflight {
 namespace detail {
@@ -18,7 +22,8 @@ namespace detail {
 constexpr std::size_t histogram_index(std::uint64_t v) noexcept {
   constexpr std::uint64_t sub_count = 2048, half = 1024;
   if (v < sub_count) return static_cast<std::size_t>(v);
-  const int shift = 63 - __builtin_clzll(v) - 10;
+  // v >= 2048, so the shift is at least 1.
+  const auto shift = static_cast<std::uint64_t>(63 - __builtin_clzll(v) - 10);
   return static_cast<std::size_t>(sub_count + (shift - 1) * half + ((v >> shift) - half));
 }
 
@@ -50,6 +55,10 @@ class latency_histogram {
   /// Counts one value in nanoseconds; a few ns, no allocation (except on a moved-from histogram,
   /// which may throw std::bad_alloc).
   void record(std::uint64_t ns);
+  /// Counts one duration, in any std::chrono unit; negative ones count as 0, ones past the range
+  /// as saturated().
+  template <class Rep, class Period>
+  void record(std::chrono::duration<Rep, Period> d);
   /// Adds every count of `other` into this one.
   void merge(const latency_histogram& other);
   /// Forgets every value.
@@ -159,6 +168,19 @@ inline void latency_histogram::record(std::uint64_t ns) {
   sum_ += ns;
   min_ = ns < min_ ? ns : min_;
   max_ = ns > max_ ? ns : max_;
+}
+
+template <class Rep, class Period>
+void latency_histogram::record(std::chrono::duration<Rep, Period> d) {
+  if constexpr (std::is_floating_point_v<Rep>) {
+    const double ns = std::chrono::duration<double, std::nano>(d).count();
+    record(!(ns > 0)    ? std::uint64_t{0}  // NaN too
+           : ns >= 1e19 ? std::numeric_limits<std::uint64_t>::max()
+                        : static_cast<std::uint64_t>(ns));
+  } else {
+    const auto ns = detail::saturating_ns(d, "latency");  // never throws for integral counts
+    record(ns.count() < 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(ns.count()));
+  }
 }
 
 inline void latency_histogram::merge(const latency_histogram& other) {
