@@ -1,6 +1,5 @@
 // inflight_compare: turns inflight_sweep JSON files from several machines (or vCPU counts) into a
 // comparison, a scaling fit and a recommended PerExecutionEnvironmentMaxConcurrency.
-#include "support/compare.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -10,7 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "support/compare_report.hpp"
+#include "compare/analysis.hpp"
+#include "compare/load.hpp"
+#include "compare/options.hpp"
+#include "compare/render_csv.hpp"
+#include "compare/render_svg.hpp"
+#include "compare/render_text.hpp"
 #include "support/flags.hpp"
 
 namespace {

@@ -6,8 +6,14 @@
 #include <sstream>
 #include <string>
 
-#include "support/compare.hpp"
-#include "support/compare_report.hpp"
+#include "compare/analysis.hpp"
+#include "compare/load.hpp"
+#include "compare/options.hpp"
+#include "compare/render_csv.hpp"
+#include "compare/render_svg.hpp"
+#include "compare/render_text.hpp"
+#include "compare/statistics.hpp"
+#include "compare/usl.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace inflight::bench::compare;

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "compare/options.hpp"
 #include "support/benchmark_flags.hpp"
-#include "support/compare_report.hpp"
 #include "support/flags.hpp"
 #include "support/report.hpp"
 #include "support/sweep_options.hpp"

@@ -1,0 +1,102 @@
+#pragma once
+// inflight_compare's flags: parsing, validation and the --help text. Every error is one line.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "compare/load.hpp"
+#include "inflight/distribution.hpp"
+#include "support/flags.hpp"
+
+namespace inflight::bench::compare {
+
+struct compare_options {
+  std::vector<std::string> files;
+  std::vector<std::string> labels;  // --label=A,B: one per file, in order
+  double p99_budget_us = 0;         // 0: twice the p50 at the lowest point
+  double target_rps = 0;            // 0: no scale-out estimate
+  std::string format = "table";     // table or md
+  std::string csv;
+  std::string svg_prefix;
+  bool help = false;
+};
+
+inline std::string compare_help() {
+  return R"(inflight_compare: compare inflight_sweep JSON files, fit the scaling curve, recommend a cap.
+
+  inflight_compare a.json [b.json ...] [flags]     one file: a report; several: against the first
+
+  --label=A,B,...      labels for the files, in order (default: CPU model, vCPUs, architecture)
+  --p99_budget=D       latency budget for the recommendation, e.g. 5ms
+                       (default: 2 x the p50 at per-vCPU concurrency 1)
+  --target_rps=R       also estimate the execution environments needed for R requests/s
+  --format=table|md    terminal table (default) or Markdown
+  --csv=PATH           also write one CSV row per point and file
+  --svg=PREFIX         write PREFIX-throughput.svg and PREFIX-p99.svg
+  --help               this text
+)";
+}
+
+/// Parses the command line; throws compare_error with the line to print.
+inline compare_options parse_compare_options(const std::vector<std::string>& args) {
+  compare_options o;
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      o.help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      o.files.push_back(arg);
+      continue;
+    }
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos) throw compare_error("unknown flag '" + arg + "'; see --help");
+    const std::string name = arg.substr(2, eq - 2), value = arg.substr(eq + 1);
+    if (value.empty()) throw compare_error("--" + name + "=: needs a value; see --help");
+    if (name == "label") {
+      std::size_t start = 0;
+      for (;;) {
+        const auto comma = value.find(',', start);
+        o.labels.push_back(value.substr(start, comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (name == "p99_budget") {
+      try {
+        o.p99_budget_us =
+            std::chrono::duration<double, std::micro>(parse_duration(value, "--p99_budget"))
+                .count();
+      } catch (const std::invalid_argument& e) {
+        throw compare_error(e.what());
+      }
+      if (!(o.p99_budget_us > 0))
+        throw compare_error("--p99_budget=" + value + ": valid range is above 0");
+    } else if (name == "target_rps") {
+      const auto r = parse_positive_number(value, 1e12);
+      if (!r) throw compare_error("--target_rps=" + value + ": valid range is above 0 up to 1e12");
+      o.target_rps = *r;
+    } else if (name == "format") {
+      if (value != "table" && value != "md") {
+        throw compare_error("--format=" + value + ": unknown format; valid: table, md");
+      }
+      o.format = value;
+    } else if (name == "csv") {
+      o.csv = value;
+    } else if (name == "svg") {
+      o.svg_prefix = value;
+    } else {
+      throw compare_error("unknown flag '--" + name + "'; see --help");
+    }
+  }
+  if (!o.help && o.files.empty()) {
+    throw compare_error("no input: give one or more inflight_sweep JSON files; see --help");
+  }
+  if (!o.labels.empty() && o.labels.size() != o.files.size()) {
+    throw compare_error(fmt::format("--label: {} labels for {} files; give one per file, in order",
+                                    o.labels.size(), o.files.size()));
+  }
+  return o;
+}
+
+}  // namespace inflight::bench::compare

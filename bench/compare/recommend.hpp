@@ -1,0 +1,139 @@
+#pragma once
+// inflight_compare, the knee of a curve, the recommended concurrency cap, the scale-out estimate
+// and the Little's-law ideal of a file's load profile.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compare/load.hpp"
+#include "inflight/distribution.hpp"
+#include "inflight/limits.hpp"
+
+namespace inflight::bench::compare {
+
+/// One curve: a model and load profile in one file, its points in ascending per-vCPU order.
+struct curve_point {
+  std::size_t per_vcpu = 0;
+  double throughput = 0;
+  std::optional<double> p50_us, p99_us;
+};
+
+/// Throughput gain of one doubling between two points, (X2 / X1)^(1 / log2(p2 / p1)) - 1.
+inline double gain_per_doubling(const curve_point& a, const curve_point& b) {
+  const double doublings =
+      std::log2(static_cast<double>(b.per_vcpu) / static_cast<double>(a.per_vcpu));
+  return std::pow(b.throughput / a.throughput, 1 / doublings) - 1;
+}
+
+/// The knee: the first per-vCPU concurrency after which a doubling adds less than 10%
+/// throughput; nullopt when every doubling pays.
+inline std::optional<std::size_t> knee(const std::vector<curve_point>& c) {
+  for (std::size_t i = 0; i + 1 < c.size(); ++i) {
+    if (c[i].throughput > 0 && gain_per_doubling(c[i], c[i + 1]) < 0.10) return c[i].per_vcpu;
+  }
+  return std::nullopt;
+}
+
+struct recommendation {
+  std::optional<std::size_t> per_vcpu;  // nullopt: no point meets the budget
+  std::size_t max_concurrency = 0;      // PerExecutionEnvironmentMaxConcurrency for the vCPUs
+  double budget_us = 0;
+  std::string budget_source;
+  std::string why;
+};
+
+/// The largest per-vCPU concurrency up to the knee (each doubling to it raised throughput by 10%
+/// or more) whose p99 stays within the budget. `budget_us` <= 0 means the default: twice the p50
+/// of the lowest point (per-vCPU concurrency 1 in a full sweep).
+inline recommendation recommend(const std::vector<curve_point>& c, std::size_t vcpus,
+                                double budget_us) {
+  recommendation r;
+  if (c.empty()) {
+    r.why = "no points";
+    return r;
+  }
+  if (budget_us > 0) {
+    r.budget_us = budget_us;
+    r.budget_source = "--p99_budget";
+  } else if (c.front().p50_us) {
+    r.budget_us = 2 * *c.front().p50_us;
+    r.budget_source = fmt::format("2 x p50 at per_vCPU {}", c.front().per_vcpu);
+  } else {
+    r.why = fmt::format("no p50 at per_vCPU {} to derive a budget from; pass --p99_budget",
+                        c.front().per_vcpu);
+    return r;
+  }
+  std::size_t stop = c.size();  // first point past the knee
+  for (std::size_t i = 1; i < c.size(); ++i) {
+    if (!(c[i - 1].throughput > 0) || gain_per_doubling(c[i - 1], c[i]) < 0.10) {
+      stop = i;
+      break;
+    }
+  }
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < stop; ++i) {
+    if (c[i].p99_us && *c[i].p99_us <= r.budget_us) best = i;
+  }
+  if (!best) {
+    r.why = fmt::format("no per-vCPU concurrency up to the knee keeps p99 within {:.3f} ms ({})",
+                        r.budget_us / 1e3, r.budget_source);
+    return r;
+  }
+  const curve_point& p = c[*best];
+  r.per_vcpu = p.per_vcpu;
+  r.max_concurrency = std::min(p.per_vcpu, max_per_vcpu) * vcpus;
+  std::string next;
+  if (*best + 1 < c.size()) {
+    const curve_point& q = c[*best + 1];
+    const double g = gain_per_doubling(p, q) * 100;
+    next = *best + 1 == stop && g < 10
+               ? (g < 0.05 ? fmt::format("; going on to {} would add no throughput", q.per_vcpu)
+                           : fmt::format("; going on to {} would add only {:.1f}% per doubling",
+                                         q.per_vcpu, g))
+               : fmt::format("; {} would put p99 at {}", q.per_vcpu,
+                             q.p99_us ? fmt::format("{:.3f} ms", *q.p99_us / 1e3) : "n/a");
+  }
+  r.why = fmt::format(
+      "p99 {:.3f} ms is within the {:.3f} ms budget ({}){}{}", *p.p99_us / 1e3, r.budget_us / 1e3,
+      r.budget_source,
+      *best > 0 ? fmt::format(", and the doubling from {} added {:.1f}%", c[*best - 1].per_vcpu,
+                              gain_per_doubling(c[*best - 1], p) * 100)
+                : "",
+      next);
+  return r;
+}
+
+/// Execution environments needed for `target_rps` at a cap whose measured throughput per
+/// environment is `per_environment`: ceil(target / per_environment), at least 3 (one per AZ).
+inline std::size_t environments_needed(double target_rps, double per_environment) {
+  if (!(per_environment > 0)) return 0;
+  return std::max<std::size_t>(3,
+                               static_cast<std::size_t>(std::ceil(target_rps / per_environment)));
+}
+
+/// The Little's-law ideal throughput at `in_flight` from a file's context (io_wait, cpu_work,
+/// vcpus); nullopt when the context lacks them.
+inline std::optional<double> littles_ideal(const sweep_file& f, double in_flight) {
+  try {
+    const double w =
+        std::chrono::duration<double>(duration_distribution::parse(f.context.at("io_wait")).mean())
+            .count();
+    const double c =
+        std::chrono::duration<double>(duration_distribution::parse(f.context.at("cpu_work")).mean())
+            .count();
+    if (w + c <= 0) return std::nullopt;
+    double ideal = in_flight / (w + c);
+    if (c > 0) ideal = std::min(ideal, static_cast<double>(f.vcpus) / c);
+    return ideal;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace inflight::bench::compare

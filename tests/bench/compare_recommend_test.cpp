@@ -1,0 +1,61 @@
+// The knee, the recommendation and the scale-out estimate on curves worked out by hand.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "compare/recommend.hpp"
+
+namespace {
+
+using namespace inflight::bench::compare;
+using ::testing::HasSubstr;
+
+std::vector<curve_point> hand_curve() {
+  const std::vector<std::size_t> p = {1, 2, 4, 8, 16, 32, 64};
+  const std::vector<double> x = {100, 200, 400, 800, 1500, 1600, 1620};
+  const std::vector<double> p99_ms = {2, 2, 2, 2.1, 2.5, 5, 10};
+  std::vector<curve_point> c;
+  for (std::size_t i = 0; i < p.size(); ++i) c.push_back({p[i], x[i], 2000.0, p99_ms[i] * 1000});
+  return c;
+}
+
+TEST(Knee, IsWhereADoublingFirstAddsUnderTenPercent) {
+  EXPECT_EQ(knee(hand_curve()), 16u);
+  std::vector<curve_point> linear;
+  for (std::size_t p = 1; p <= 64; p *= 2)
+    linear.push_back({p, 100.0 * static_cast<double>(p), {}, {}});
+  EXPECT_FALSE(knee(linear));
+  // Non-doubling steps are normalised per doubling: 10 -> 40 over two doublings is +100% each.
+  EXPECT_NEAR(gain_per_doubling({10, 100, {}, {}}, {40, 400, {}, {}}), 1.0, 1e-12);
+}
+
+TEST(Recommend, TakesTheLargestPointUpToTheKneeWithinTheDefaultBudget) {
+  // Budget: 2 x p50 at per_vCPU 1 = 4 ms. 32 and 64 are past the knee; 16 has p99 2.5 ms.
+  const auto r = recommend(hand_curve(), 2, 0);
+  ASSERT_TRUE(r.per_vcpu);
+  EXPECT_EQ(*r.per_vcpu, 16u);
+  EXPECT_EQ(r.max_concurrency, 32u);
+  EXPECT_DOUBLE_EQ(r.budget_us, 4000);
+  EXPECT_EQ(r.budget_source, "2 x p50 at per_vCPU 1");
+  EXPECT_THAT(r.why, HasSubstr("p99 2.500 ms is within the 4.000 ms budget"));
+  EXPECT_THAT(r.why, HasSubstr("the doubling from 8 added 87.5%"));
+  EXPECT_THAT(r.why, HasSubstr("going on to 32 would add only 6.7% per doubling"));
+}
+
+TEST(Recommend, ATightBudgetBindsFirst) {
+  const auto r = recommend(hand_curve(), 4, 2050);  // only p99 <= 2.05 ms: per_vCPU 1, 2, 4
+  ASSERT_TRUE(r.per_vcpu);
+  EXPECT_EQ(*r.per_vcpu, 4u);
+  EXPECT_EQ(r.max_concurrency, 16u);
+  EXPECT_THAT(r.why, HasSubstr("8 would put p99 at 2.100 ms"));
+  EXPECT_FALSE(recommend(hand_curve(), 1, 1000).per_vcpu);
+}
+
+TEST(ScaleOut, AtLeastThreeEnvironments) {
+  EXPECT_EQ(environments_needed(100000, 62208), 3u);  // ceil = 2, but one per AZ
+  EXPECT_EQ(environments_needed(100000, 4966), 21u);
+  EXPECT_EQ(environments_needed(10, 0), 0u);
+}
+
+}  // namespace
