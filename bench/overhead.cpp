@@ -18,6 +18,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/fiber/all.hpp>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -37,6 +38,13 @@ using steady = std::chrono::steady_clock;
 using inflight::bench::ns_between;
 
 constexpr auto wait_time = 2ms;
+
+// A steady_clock deadline as the absolute CLOCK_MONOTONIC timespec the raw baseline sleeps to.
+timespec absolute(steady::time_point tp) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch());
+  return timespec{static_cast<time_t>(ns.count() / 1'000'000'000),
+                  static_cast<long>(ns.count() % 1'000'000'000)};
+}
 constexpr auto overshoot_block = 100ms;  // each variant alternates blocks of this with the floor
 constexpr int overshoot_cycles = 10;
 constexpr auto littles_run = 1s;
@@ -85,7 +93,9 @@ inflight::latency_histogram overshoot_threads(int waiters, waiter w) {
         if (w == waiter::sleep_for) {
           std::this_thread::sleep_for(wait_time);
         } else {
-          inflight::detail::sleep_thread_until(deadline);
+          const timespec ts = absolute(deadline);
+          while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+          }
         }
         hs[i].record(ns_between(deadline, steady::now()));
       }

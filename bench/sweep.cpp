@@ -18,10 +18,10 @@
 
 #include "inflight/inflight.hpp"
 #include "support/benchmark_flags.hpp"
-#include "support/point_runner.hpp"
 #include "support/report.hpp"
 #include "support/result_file.hpp"
 #include "support/sweep_options.hpp"
+#include "support/sweep_point.hpp"
 
 namespace {
 
@@ -104,7 +104,7 @@ void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_v
     ++run->done;
     return;
   }
-  const point_row row = make_row(run->options, r, name);
+  const point_row row = make_row(run->options, m, r, name);
   set_counters(state, row);
   run->rows.push_back(row);
   ++run->done;
@@ -243,8 +243,7 @@ int main(int argc, char** argv) {
   run.points = run.options.models.size() * run.options.per_vcpu.size();
   run.point_s = std::chrono::duration<double>(run.options.warmup + run.options.duration).count();
   run.show_progress = run.point_s * static_cast<double>(run.points) >= 5;
-  const bool color = gb.color == "auto" ? isatty(STDOUT_FILENO) != 0 : detail::truthy(gb.color);
-  auto display = make_reporter(gb.format, color, gb.tabular);
+  auto display = make_reporter(gb.format, gb.use_color(isatty(STDOUT_FILENO) != 0), gb.tabular);
   tee_reporter both(*display, json_out.get());
   benchmark::RunSpecifiedBenchmarks(&both);
   benchmark::Shutdown();

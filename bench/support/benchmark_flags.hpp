@@ -23,6 +23,10 @@ struct benchmark_flags {
   std::string format = "console";      // --benchmark_format
   std::string color = "auto";          // --benchmark_color
   bool tabular = false;                // --benchmark_counters_tabular
+
+  /// Whether the console output is coloured: as --benchmark_color says, or, for auto, when
+  /// stdout is a terminal.
+  bool use_color(bool stdout_is_tty) const;
 };
 
 namespace detail {
@@ -57,6 +61,10 @@ inline bool bounded_filter(const std::string& re) {
 }
 
 }  // namespace detail
+
+inline bool benchmark_flags::use_color(bool stdout_is_tty) const {
+  return color == "auto" ? stdout_is_tty : detail::truthy(color);
+}
 
 /// Splits `args` (without argv[0]) and validates every --benchmark_* flag and --v. Throws
 /// usage_error with the line to print.

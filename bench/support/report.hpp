@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "support/point_runner.hpp"
+#include "models/traits.hpp"
+#include "support/point.hpp"
 #include "support/sweep_options.hpp"
+#include "support/sweep_point.hpp"
 
 namespace inflight::bench {
 
@@ -55,14 +57,15 @@ struct failed_point {
   std::string reason;
 };
 
-inline point_row make_row(const sweep_options& o, const point_result& r, const std::string& name) {
+inline point_row make_row(const sweep_options& o, model m, const point_result& r,
+                          const std::string& name) {
   point_row row;
   row.name = name;
-  row.model = model_name(r.which);
+  row.model = model_name(m);
   row.per_vcpu = r.per_vcpu;
   row.vcpus = r.vcpus;
   row.in_flight = r.in_flight;
-  row.default_cap = model_default_per_vcpu(r.which) == r.per_vcpu;
+  row.default_cap = model_default_per_vcpu(m) == r.per_vcpu;
   row.throughput = r.window_s > 0 ? static_cast<double>(r.completed) / r.window_s : 0;
   row.throughput_per_vcpu = row.throughput / static_cast<double>(r.vcpus);
   const auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e3; };

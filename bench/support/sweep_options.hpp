@@ -13,53 +13,11 @@
 #include "inflight/distribution.hpp"
 #include "inflight/limits.hpp"
 #include "inflight/topology.hpp"
+#include "models/traits.hpp"
 #include "support/flags.hpp"
+#include "support/load_profile.hpp"
 
 namespace inflight::bench {
-
-/// How a runtime runs concurrent invocations inside one execution environment.
-enum class model { fiber, nodejs, java, python, dotnet, rust };
-inline constexpr model all_models[] = {model::fiber,  model::nodejs, model::java,
-                                       model::python, model::dotnet, model::rust};
-
-inline const char* model_name(model m) {
-  switch (m) {
-    case model::fiber:
-      return "fiber";
-    case model::nodejs:
-      return "nodejs";
-    case model::java:
-      return "java";
-    case model::python:
-      return "python";
-    case model::dotnet:
-      return "dotnet";
-    case model::rust:
-      return "rust";
-  }
-  return "?";
-}
-
-/// The runtime's default PerExecutionEnvironmentMaxConcurrency per vCPU (0: none).
-inline std::size_t model_default_per_vcpu(model m) {
-  switch (m) {
-    case model::nodejs:
-      return 64;
-    case model::java:
-      return 32;
-    case model::python:
-      return 16;
-    case model::dotnet:
-      return 32;
-    case model::rust:
-      return 8;
-    default:
-      return 0;
-  }
-}
-
-enum class loop_mode { closed, open };
-enum class arrival_process { poisson, uniform };
 
 /// A flag error: the message is the whole line to print.
 struct usage_error : std::invalid_argument {
@@ -98,7 +56,8 @@ inline std::string sweep_help() {
                       lognormal:2ms,p99=20ms. Default 2ms. Its median may not exceed
                       --duration or 60s; every sample is cut at --duration
   --cpu_work=DIST     CPU time burnt per invocation, same forms and bounds. Default 0
-  --model=NAME        fiber, nodejs, java, python, dotnet, rust, a comma list, or all.
+  --model=NAME        )" +
+         model_names() + R"(, a comma list, or all.
                       Default fiber
   --mode=closed|open  closed: every slot loops invoke -> complete (default);
                       open: arrivals at --rate, throttled (429) when every slot is busy
@@ -130,7 +89,7 @@ inline std::string sweep_flag_range(const std::string& flag, std::size_t vcpus) 
   if (flag == "vcpus") return "1.." + std::to_string(vcpus);
   if (flag == "io_wait" || flag == "cpu_work")
     return "2ms, uniform:1ms..3ms, exp:2ms or lognormal:2ms,p99=20ms";
-  if (flag == "model") return "fiber, nodejs, java, python, dotnet, rust, a comma list, or all";
+  if (flag == "model") return model_names() + ", a comma list, or all";
   if (flag == "mode") return "closed, open";
   if (flag == "rate") return "0.001..10000000 arrivals per second";
   if (flag == "arrivals") return "poisson, uniform";
@@ -205,17 +164,19 @@ inline std::vector<std::size_t> parse_per_vcpu(const std::string& text, std::siz
 }
 
 inline std::vector<model> parse_models(const std::string& text) {
-  const std::string valid = "valid: fiber, nodejs, java, python, dotnet, rust, all";
-  if (text == "all") return {std::begin(all_models), std::end(all_models)};
+  const std::string valid = "valid: " + model_names() + ", all";
   std::vector<model> out;
+  if (text == "all") {
+    for (const auto& t : model_table) out.push_back(t.id);
+    return out;
+  }
   std::size_t start = 0;
   for (;;) {
     const auto comma = text.find(',', start);
     const std::string name = text.substr(start, comma - start);
-    auto it = std::find_if(std::begin(all_models), std::end(all_models),
-                           [&](model m) { return name == model_name(m); });
-    if (it == std::end(all_models)) usage("model", text, "unknown model '" + name + "'; " + valid);
-    if (std::find(out.begin(), out.end(), *it) == out.end()) out.push_back(*it);
+    const auto m = model_by_name(name);
+    if (!m) usage("model", text, "unknown model '" + name + "'; " + valid);
+    if (std::find(out.begin(), out.end(), *m) == out.end()) out.push_back(*m);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "support/faults.hpp"
-#include "support/point_runner.hpp"
 #include "support/report.hpp"
 #include "support/scratch_dir.hpp"
+#include "support/sweep_point.hpp"
 
 extern char** environ;
 
@@ -419,7 +419,7 @@ namespace {
 // clean point with fewer slots than it claims.
 TEST(SweepModels, SlotsWithoutStacksAreCountedAndFlagged) {
   bool saw_unstarted = false;
-  for (std::size_t mib = 18; mib <= 60 && !saw_unstarted; mib += 2) {
+  for (std::size_t mib = 16; mib <= 100 && !saw_unstarted; mib += 2) {
     auto o = short_options(2);
     o.duration = 50ms;
     o.warmup = 0ms;
@@ -435,7 +435,7 @@ TEST(SweepModels, SlotsWithoutStacksAreCountedAndFlagged) {
     if (r.unstarted == 0) continue;
     saw_unstarted = true;
     EXPECT_GE(r.failed, r.unstarted);
-    const auto row = make_row(o, r, "fiber/closed/io:2ms/cpu:0/per_vcpu:64");
+    const auto row = make_row(o, model::fiber, r, "fiber/closed/io:2ms/cpu:0/per_vcpu:64");
     const auto table = format_table(o, {row}, inflight::timer_floor{});
     EXPECT_THAT(table, HasSubstr("slots never started (no memory for their fiber stacks)"));
   }

@@ -1,0 +1,241 @@
+#pragma once
+// The python model: one process per slot (fork), each handling one invocation at a time. The
+// children report latencies through pipes and counts through shared memory, die with the sweep
+// (PR_SET_PDEATHSIG), and are killed and reaped if the model cannot start them all.
+
+#include <fcntl.h>  // pipe2, O_CLOEXEC
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>  // PR_SET_PDEATHSIG
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "inflight/cpu_work.hpp"  // thread_cpu_time
+#include "support/affinity.hpp"
+#include "support/open_loop.hpp"
+#include "support/point.hpp"
+
+namespace inflight::bench::detail {
+
+// python: one process per slot. slot_limiter is not process-shared, so the open loop admits with
+// a counter in shared memory, and arrivals travel through one pipe that every child reads.
+struct shared_process_state {
+  std::atomic<std::uint64_t> in_use{0};
+  struct child {
+    std::atomic<std::uint64_t> failed{0};
+    std::atomic<std::int64_t> cpu_ns{0};
+  } children[1];  // sized at mmap time
+};
+
+inline void write_all(int fd, const void* data, std::size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n != 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w <= 0) return;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+// What the python model holds while it starts: on any failure (fork or pipe refused, say by
+// `ulimit -u`) it kills and reaps the children already started, closes the pipes and unmaps.
+struct process_model_resources {
+  void* mem = MAP_FAILED;
+  std::size_t bytes = 0;
+  int work[2] = {-1, -1};
+  std::vector<int> results;
+  std::vector<pid_t> children;  // not yet reaped
+
+  ~process_model_resources() {
+    for (pid_t pid : children) ::kill(pid, SIGKILL);
+    for (pid_t pid : children) ::waitpid(pid, nullptr, 0);
+    for (int fd : results) ::close(fd);
+    for (int fd : work) {
+      if (fd >= 0) ::close(fd);
+    }
+    if (mem != MAP_FAILED) ::munmap(mem, bytes);
+  }
+  [[noreturn]] static void fail(const std::string& what) {
+    throw std::runtime_error("python model: " + what + ": " + std::strerror(errno));
+  }
+};
+
+inline void run_process_model(point_context& ctx, point_result& r, const progress& tick) {
+  const std::size_t n = r.in_flight;
+  process_model_resources res;
+  res.bytes = sizeof(shared_process_state) + n * sizeof(shared_process_state::child);
+  res.mem = mmap(nullptr, res.bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (res.mem == MAP_FAILED) res.fail("cannot map shared memory");
+  auto* shared = new (res.mem) shared_process_state;
+  for (std::size_t i = 0; i < n; ++i) new (&shared->children[i]) shared_process_state::child;
+  const bool open = ctx.spec.mode == loop_mode::open;
+  int* work = res.work;
+  if (open && pipe2(work, O_CLOEXEC) != 0) res.fail("cannot create a pipe");
+  const auto cpus = ctx.spec.cpus;
+  std::vector<int>& results = res.results;
+  std::vector<pid_t>& children = res.children;
+  const pid_t parent = ::getpid();
+  for (std::size_t i = 0; i < n; ++i) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) {
+      res.fail("cannot create a pipe for process " + std::to_string(i + 1) + " of " +
+               std::to_string(n));
+    }
+    const pid_t pid = fork();
+    if (pid < 0) {
+      const int err = errno;
+      ::close(out[0]);
+      ::close(out[1]);
+      errno = err;
+      res.fail("cannot start process " + std::to_string(i + 1) + " of " + std::to_string(n));
+    }
+    if (pid == 0) {
+      // No child may outlive the sweep: the kernel kills it when the sweep dies, whatever kills
+      // the sweep (a second Ctrl-C, SIGKILL, a crash). Checked after the call, in case the parent
+      // died before it.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) _exit(1);
+      // Ctrl-C and SIGTERM are for the parent, which ends the point in order.
+      signal(SIGINT, SIG_IGN);
+      signal(SIGTERM, SIG_IGN);
+      // The child: one invocation at a time; latencies go up the pipe, counts into shared memory.
+      ::close(out[0]);
+      if (open) ::close(work[1]);
+      pin_current_thread(cpus);
+      slot_state& s = ctx.slot(i);
+      std::vector<std::uint64_t> batch;
+      auto cpu_at_start = std::chrono::nanoseconds(-1);
+      auto note_window = [&](steady::time_point t) {
+        if (cpu_at_start.count() < 0 && t >= ctx.window_start) cpu_at_start = thread_cpu_time();
+      };
+      auto send = [&](std::uint64_t ns) {
+        batch.push_back(ns);
+        if (batch.size() == 512) {
+          write_all(out[1], batch.data(), batch.size() * sizeof(std::uint64_t));
+          batch.clear();
+        }
+      };
+      // A counted invocation sends its latency from `from`, or counts a failure.
+      auto record = [&](bool ok, steady::time_point from, steady::time_point done) {
+        if (ok) {
+          send(ns_between(from, done));
+        } else {
+          shared->children[i].failed.fetch_add(1);
+        }
+      };
+      if (!open) {
+        for (auto t = steady::now(); t < ctx.window_end; t = steady::now()) {
+          note_window(t);
+          const bool ok = ctx.handled(s);
+          const auto done = steady::now();
+          if (ctx.in_window(done)) record(ok, t, done);
+        }
+      } else {
+        std::int64_t msg[2];
+        while (::read(work[0], msg, sizeof(msg)) == static_cast<ssize_t>(sizeof(msg))) {
+          const bool ok = ctx.handled(s);
+          const auto done = steady::now();
+          note_window(done);
+          if (msg[1] != 0) record(ok, steady::time_point(steady::duration(msg[0])), done);
+          shared->in_use.fetch_sub(1);
+        }
+      }
+      if (cpu_at_start.count() >= 0) {
+        shared->children[i].cpu_ns.store((thread_cpu_time() - cpu_at_start).count());
+      }
+      write_all(out[1], batch.data(), batch.size() * sizeof(std::uint64_t));
+      _exit(0);
+    }
+    ::close(out[1]);
+    results.push_back(out[0]);
+    children.push_back(pid);
+  }
+  if (open) ::close(work[0]);
+  r.processes = n;
+  r.threads = n;
+  // Read latencies while the children run, so no child blocks on a full pipe.
+  latency_histogram& h = r.latency;
+  std::thread reader([&] {
+    std::vector<pollfd> fds;
+    for (int fd : results) fds.push_back(pollfd{fd, POLLIN, 0});
+    std::size_t open_fds = fds.size();
+    std::vector<std::uint64_t> buf(4096);
+    std::vector<std::vector<char>> rest(fds.size());
+    while (open_fds != 0) {
+      if (poll(fds.data(), fds.size(), 100) <= 0) continue;
+      for (std::size_t k = 0; k < fds.size(); ++k) {
+        if (fds[k].fd < 0 || (fds[k].revents & (POLLIN | POLLHUP)) == 0) continue;
+        char* raw = reinterpret_cast<char*>(buf.data());
+        std::size_t have = rest[k].size();
+        std::copy(rest[k].begin(), rest[k].end(), raw);
+        const ssize_t got = ::read(fds[k].fd, raw + have, buf.size() * 8 - have);
+        if (got <= 0) {
+          ::close(fds[k].fd);
+          fds[k].fd = -1;
+          --open_fds;
+          continue;
+        }
+        have += static_cast<std::size_t>(got);
+        const std::size_t whole = have / 8;
+        for (std::size_t j = 0; j < whole; ++j) {
+          std::uint64_t v;
+          std::memcpy(&v, raw + j * 8, 8);
+          h.record(v);
+        }
+        rest[k].assign(raw + whole * 8, raw + have);
+      }
+    }
+  });
+  auto children_cpu = [&] {
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      sum += static_cast<double>(shared->children[i].cpu_ns.load());
+    return sum / 1e9;
+  };
+  std::string failure;
+  if (!open) {
+    await_window(ctx, r, tick);
+  } else {
+    try {
+      std::thread generator([&] {
+        generate_arrivals(ctx, r, [&](steady::time_point due, bool counted) {
+          std::uint64_t used = shared->in_use.load();
+          do {
+            if (used >= n) return false;
+          } while (!shared->in_use.compare_exchange_weak(used, used + 1));
+          const std::int64_t msg[2] = {due.time_since_epoch().count(), counted ? 1 : 0};
+          write_all(work[1], msg, sizeof(msg));
+          return true;
+        });
+      });
+      await_window(ctx, r, tick, [&] { return static_cast<double>(shared->in_use.load()); });
+      generator.join();
+    } catch (const std::system_error& e) {
+      failure = std::string("python model: cannot start the arrival generator: ") + e.what();
+    }
+    ::close(work[1]);  // the children read to the end and exit
+    work[1] = -1;
+  }
+  for (pid_t pid : children) waitpid(pid, nullptr, 0);
+  children.clear();
+  reader.join();
+  results.clear();  // the reader closed them
+  if (!failure.empty()) throw std::runtime_error(failure);
+  // Children measured their own CPU inside the window (from their first completion in it).
+  r.cpu_seconds += children_cpu();
+  r.completed = h.count();
+  for (std::size_t i = 0; i < n; ++i) r.failed += shared->children[i].failed.load();
+}
+
+}  // namespace inflight::bench::detail

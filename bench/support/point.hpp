@@ -1,0 +1,190 @@
+#pragma once
+// One sweep point, whatever model runs it: what it is asked (point_spec), the handler under test,
+// the measurement window with its counters and per-slot latencies (point_context), and what it
+// measured (point_result). The models in bench/models/ run their slots against a point_context.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "inflight/histogram.hpp"
+#include "support/load_profile.hpp"
+#include "support/measure.hpp"
+
+namespace inflight::bench {
+
+using steady = std::chrono::steady_clock;
+
+/// What a point runs: its concurrency, where, and how load arrives.
+struct point_spec {
+  std::size_t vcpus = 1;     // modelled vCPUs
+  std::size_t per_vcpu = 1;  // concurrency per vCPU
+  std::vector<int> cpus;     // the CPUs to run on; empty: not pinned
+  loop_mode mode = loop_mode::closed;
+  double rate = 0;  // open loop: arrivals per second in total
+  arrival_process arrivals = arrival_process::poisson;
+  std::chrono::nanoseconds warmup{0}, duration{std::chrono::seconds(1)};
+  std::uint64_t seed = 1;
+
+  std::size_t in_flight() const { return per_vcpu * vcpus; }
+  bool pinned() const { return !cpus.empty(); }
+};
+
+/// One invocation of the handler under test, given its slot's random generator (seeded per
+/// slot, so one seed reproduces a run). A throw counts the invocation as failed.
+using point_handler = std::function<void(std::mt19937_64&)>;
+
+/// How far the point has got, 0..1, reported about every 5 ms.
+using progress = std::function<void(double)>;
+
+/// What one point measured. Counts cover the measured window only.
+struct point_result {
+  std::size_t per_vcpu = 0;
+  std::size_t vcpus = 0;
+  std::size_t in_flight = 0;  // the concurrency cap: per_vcpu * vcpus
+  std::size_t workers = 0;    // fiber workers (dispatcher or stealing pool threads)
+  std::size_t threads = 0;    // OS threads running invocations
+  std::size_t processes = 0;  // child processes running invocations
+  latency_histogram latency;
+  double window_s = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t throttled = 0;
+  std::uint64_t arrivals = 0;
+  std::uint64_t unstarted = 0;    // slots that never ran (no memory for their stack); in failed
+  double cpu_seconds = 0;         // CPU time of the process (and its children) in the window
+  double mean_occupancy = 0;      // open loop: mean slots in use, sampled every millisecond
+  double max_arrival_lag_us = 0;  // open loop: how late the generator issued an arrival
+};
+
+namespace detail {
+
+// Everything one slot (a fiber, thread or process loop) owns; touched by that slot only, until the
+// point is over.
+struct slot_state {
+  std::mt19937_64 rng;
+  std::vector<std::uint64_t> pending;  // latencies not yet flushed into a shard
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+};
+
+/// The window and the shared histograms of one point; what every model runs its slots against.
+class point_context {
+ public:
+  point_context(const point_spec& s, const point_handler& h, std::size_t shards)
+      : spec(s), handler(h), slots_(s.in_flight()), shards_(shards) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      slots_[i].rng.seed(s.seed * 1'000'003 + i);
+      slots_[i].pending.reserve(flush_at);
+    }
+    start = steady::now();
+    window_start = start + s.warmup;
+    window_end = window_start + s.duration;
+  }
+
+  slot_state& slot(std::size_t i) { return slots_[i]; }
+  bool in_window(steady::time_point t) const { return t >= window_start && t < window_end; }
+
+  // One invocation of the handler; false when it threw.
+  bool handled(slot_state& s) const {
+    try {
+      handler(s.rng);
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+
+  // Open loop: runs one invocation that was due at `due`, counted if it arrived in the window.
+  void invoke(std::size_t i, steady::time_point due, bool counted) {
+    const bool ok = handled(slots_[i]);
+    if (counted) record(i, ok, due, steady::now());
+  }
+
+  // Closed loop: the invocation counts when it completes inside the window. `begin` is when the
+  // runtime started the invocation (before any task creation the model pays for).
+  void invoke_closed(std::size_t i, steady::time_point begin = steady::now()) {
+    const bool ok = handled(slots_[i]);
+    const auto done = steady::now();
+    if (in_window(done)) record(i, ok, begin, done);
+  }
+
+  void record(std::size_t i, bool ok, steady::time_point from, steady::time_point done) {
+    slot_state& s = slots_[i];
+    if (!ok) {
+      ++s.failed;
+      return;
+    }
+    ++s.completed;
+    s.pending.push_back(ns_between(from, done));
+    if (s.pending.size() >= flush_at) flush(i);
+  }
+
+  void flush(std::size_t i) {
+    slot_state& s = slots_[i];
+    shard& sh = shards_[i % shards_.size()];
+    std::lock_guard<std::mutex> lock(sh.mutex);
+    for (auto v : s.pending) sh.histogram.record(v);
+    s.pending.clear();
+  }
+
+  // After every slot stopped: gathers the counts into `r`.
+  void collect(point_result& r) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      flush(i);
+      r.completed += slots_[i].completed;
+      r.failed += slots_[i].failed;
+    }
+    for (auto& sh : shards_) r.latency.merge(sh.histogram);
+  }
+
+  const point_spec& spec;
+  const point_handler& handler;
+  steady::time_point start, window_start, window_end;
+
+ private:
+  static constexpr std::size_t flush_at = 256;
+  struct shard {
+    std::mutex mutex;
+    latency_histogram histogram;
+  };
+  std::vector<slot_state> slots_;
+  std::vector<shard> shards_;
+};
+
+// Waits for the window, reading process CPU at both ends; every 5 ms it samples `occupancy`
+// (open loop) and tells `tick` the fraction of the point done.
+inline void await_window(point_context& ctx, point_result& r,
+                         const std::function<void(double)>& tick,
+                         const std::function<double()>& occupancy = {}) {
+  std::size_t samples = 0;
+  auto sleep_until_or_tick = [&](steady::time_point until) {
+    while (steady::now() < until) {
+      std::this_thread::sleep_until(std::min(until, steady::now() + std::chrono::milliseconds(5)));
+      if (occupancy && ctx.in_window(steady::now())) {
+        r.mean_occupancy += occupancy();
+        ++samples;
+      }
+      if (tick) {
+        const double total = std::chrono::duration<double>(ctx.window_end - ctx.start).count();
+        tick(std::chrono::duration<double>(steady::now() - ctx.start).count() / total);
+      }
+    }
+  };
+  sleep_until_or_tick(ctx.window_start);
+  const auto cpu0 = process_cpu_time();
+  sleep_until_or_tick(ctx.window_end);
+  const auto cpu1 = process_cpu_time();
+  r.window_s = std::chrono::duration<double>(ctx.window_end - ctx.window_start).count();
+  r.cpu_seconds = std::chrono::duration<double>(cpu1 - cpu0).count();
+  if (samples != 0) r.mean_occupancy /= static_cast<double>(samples);
+}
+
+}  // namespace detail
+
+}  // namespace inflight::bench
