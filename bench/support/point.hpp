@@ -59,7 +59,7 @@ struct point_result {
   std::uint64_t unstarted = 0;    // slots that never ran (no memory for their stack); in failed
   double cpu_seconds = 0;         // CPU time of the process (and its children) in the window
   double mean_occupancy = 0;      // open loop: mean slots in use, sampled every millisecond
-  double max_arrival_lag_us = 0;  // open loop: how late the generator issued an arrival
+  latency_histogram arrival_lag;  // open loop: how late the generator issued each arrival
 };
 
 namespace detail {

@@ -34,6 +34,12 @@ inline std::string point_name(const sweep_options& o, model m, std::size_t per_v
   return fmt::format("{}/{}/per_vcpu:{}", model_name(m), profile_name(o), per_vcpu);
 }
 
+/// Whether `samples` latencies are enough to report percentile q: at least 10 beyond it, so
+/// p50 needs 20, p90 100, p99 1000 and p99.9 10000. Fewer print as n/a.
+inline bool enough_samples(double samples, double q) {
+  return samples >= 10.0 / (1.0 - q / 100.0) - 1e-9;
+}
+
 /// One point's figures, as reported everywhere.
 struct point_row {
   std::string name;
@@ -44,10 +50,12 @@ struct point_row {
   double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0, mean_us = 0;
   double cpu_util = 0;
   double throttled = 0, failed = 0, arrivals = 0, completed = 0;
+  double samples = 0;            // latencies recorded: what the percentiles rest on
   double efficiency = 0;         // throughput / Little's-law ideal; 0 when the ideal is undefined
   double littles_law_check = 0;  // throughput * mean latency / in-flight; about 1 when consistent
   double workers = 0, threads = 0, processes = 0;
-  double max_arrival_lag_us = 0;
+  double arrival_lag_p99_us = 0, arrival_lag_max_us = 0;  // open loop: the generator's lateness
+  bool lagging = false;  // open loop: the generator fell behind (p99 lag > 1 ms or 1% of mean)
   double unstarted = 0;  // slots that never ran (no memory for their stack); also in failed
 };
 
@@ -74,6 +82,7 @@ inline point_row make_row(const sweep_options& o, model m, const point_result& r
   row.p99_us = us(r.latency.percentile(99));
   row.p999_us = us(r.latency.percentile(99.9));
   row.max_us = us(r.latency.max());
+  row.samples = static_cast<double>(r.latency.count());
   row.mean_us = r.latency.mean() / 1e3;
   row.cpu_util = r.window_s > 0 ? r.cpu_seconds / (r.window_s * static_cast<double>(r.vcpus)) : 0;
   row.throttled = static_cast<double>(r.throttled);
@@ -88,7 +97,10 @@ inline point_row make_row(const sweep_options& o, model m, const point_result& r
   row.workers = static_cast<double>(r.workers);
   row.threads = static_cast<double>(r.threads);
   row.processes = static_cast<double>(r.processes);
-  row.max_arrival_lag_us = r.max_arrival_lag_us;
+  row.arrival_lag_p99_us = us(r.arrival_lag.percentile(99));
+  row.arrival_lag_max_us = us(r.arrival_lag.max());
+  row.lagging = o.mode == loop_mode::open &&
+                (row.arrival_lag_p99_us > 1000 || row.arrival_lag_p99_us > 0.01 * row.mean_us);
   row.unstarted = static_cast<double>(r.unstarted);
   return row;
 }
@@ -118,26 +130,34 @@ inline void set_counters(benchmark::State& state, const point_row& row) {
   c["workers"] = row.workers;
   c["threads"] = row.threads;
   c["processes"] = row.processes;
-  c["max_arrival_lag_us"] = row.max_arrival_lag_us;
+  c["samples"] = row.samples;
+  c["arrival_lag_p99_us"] = row.arrival_lag_p99_us;
+  c["arrival_lag_max_us"] = row.arrival_lag_max_us;
   c["unstarted"] = row.unstarted;
 }
 
 inline void write_csv_header(std::ostream& out) {
   out << "name,model,per_vcpu,vcpus,in_flight,default_cap,throughput,throughput_per_vcpu,p50_us,"
          "p90_us,p99_us,p999_us,max_us,mean_us,cpu_util,throttled,failed,arrivals,completed,"
-         "efficiency,littles_law_check,workers,threads,processes,unstarted\n";
+         "efficiency,littles_law_check,workers,threads,processes,unstarted,samples,"
+         "arrival_lag_p99_us,arrival_lag_max_us\n";
   out.flush();
 }
 
-/// One row, flushed at once so that an interrupted sweep keeps it.
+/// One row, flushed at once so that an interrupted sweep keeps it. A percentile with too few
+/// samples behind it (enough_samples) is an empty field.
 inline void write_csv_row(std::ostream& out, const point_row& r) {
+  auto pct = [&](double value, double q) {
+    return enough_samples(r.samples, q) ? fmt::format("{:.3f}", value) : std::string();
+  };
   out << fmt::format(
-      "{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},"
-      "{:.4f},{},{},{},{},{:.4f},{:.4f},{},{},{},{}\n",
+      "{},{},{},{},{},{},{:.3f},{:.3f},{},{},{},{},{:.3f},{:.3f},"
+      "{:.4f},{},{},{},{},{:.4f},{:.4f},{},{},{},{},{},{:.3f},{:.3f}\n",
       r.name, r.model, r.per_vcpu, r.vcpus, r.in_flight, r.default_cap ? 1 : 0, r.throughput,
-      r.throughput_per_vcpu, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.max_us, r.mean_us,
-      r.cpu_util, r.throttled, r.failed, r.arrivals, r.completed, r.efficiency, r.littles_law_check,
-      r.workers, r.threads, r.processes, r.unstarted);
+      r.throughput_per_vcpu, pct(r.p50_us, 50), pct(r.p90_us, 90), pct(r.p99_us, 99),
+      pct(r.p999_us, 99.9), r.max_us, r.mean_us, r.cpu_util, r.throttled, r.failed, r.arrivals,
+      r.completed, r.efficiency, r.littles_law_check, r.workers, r.threads, r.processes,
+      r.unstarted, r.samples, r.arrival_lag_p99_us, r.arrival_lag_max_us);
   out.flush();
 }
 
@@ -157,21 +177,28 @@ inline std::string format_table(const sweep_options& o, const std::vector<point_
   out += fmt::format("{:<7} {:>9} {:>6} {:>12} {:>11} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>7}",
                      "model", "per_vCPU", "C", "throughput/s", "per_vCPU/s", "p50_ms", "p99_ms",
                      "p99.9_ms", "max_ms", "CPU%", "eff", "little");
-  out += open ? fmt::format(" {:>9} {:>9}\n", "throttled", "failed")
+  out += open ? fmt::format(" {:>9} {:>9} {:>10}\n", "throttled", "failed", "lag_p99_ms")
               : fmt::format(" {:>6}\n", "failed");
-  bool flagged = false;
+  bool flagged = false, thin = false, lagging = false;
   for (const auto& r : rows) {
     const bool off = std::abs(r.littles_law_check - 1) > 0.05;
     flagged = flagged || off;
+    auto pct = [&](double value_us, double q) {
+      if (enough_samples(r.samples, q)) return fmt::format("{:.3f}", value_us / 1e3);
+      thin = true;
+      return std::string("n/a");
+    };
     out += fmt::format(
-        "{:<7} {:>8}{} {:>6} {:>12.1f} {:>11.1f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>6.1f} "
-        "{:>6} "
+        "{:<7} {:>8}{} {:>6} {:>12.1f} {:>11.1f} {:>9} {:>9} {:>9} {:>9.3f} {:>6.1f} {:>6} "
         "{:>6.3f}{}",
         r.model, r.per_vcpu, r.default_cap ? "*" : " ", r.in_flight, r.throughput,
-        r.throughput_per_vcpu, r.p50_us / 1e3, r.p99_us / 1e3, r.p999_us / 1e3, r.max_us / 1e3,
-        r.cpu_util * 100, r.efficiency > 0 ? fmt::format("{:.3f}", r.efficiency) : "n/a",
-        r.littles_law_check, off ? "!" : " ");
-    out += open ? fmt::format(" {:>9} {:>9}\n", r.throttled, r.failed)
+        r.throughput_per_vcpu, pct(r.p50_us, 50), pct(r.p99_us, 99), pct(r.p999_us, 99.9),
+        r.max_us / 1e3, r.cpu_util * 100,
+        r.efficiency > 0 ? fmt::format("{:.3f}", r.efficiency) : "n/a", r.littles_law_check,
+        off ? "!" : " ");
+    lagging = lagging || r.lagging;
+    out += open ? fmt::format(" {:>9} {:>9} {:>9.3f}{}\n", r.throttled, r.failed,
+                              r.arrival_lag_p99_us / 1e3, r.lagging ? "!" : " ")
                 : fmt::format(" {:>6}\n", r.failed);
   }
   out +=
@@ -189,6 +216,21 @@ inline std::string format_table(const sweep_options& o, const std::vector<point_
     out +=
         "! Little's law is off by more than 5% at these points: latency or throughput was not "
         "measured over the same invocations (too short a --duration, or a stalled slot).\n";
+  }
+  if (thin) {
+    out +=
+        "n/a: too few samples for that percentile (it needs 10 beyond it: p50 20, p99 1000, "
+        "p99.9 10000); a longer --duration gives more.\n";
+  }
+  if (open) {
+    out +=
+        "lag_p99_ms: how late the arrival generator issued arrivals (p99); latencies count from "
+        "the scheduled time either way.\n";
+  }
+  if (lagging) {
+    out +=
+        "! The arrival generator fell behind at these points (lag p99 above 1 ms or 1% of the mean "
+        "latency): they measured the generator, not the model; lower --rate.\n";
   }
   for (const auto& r : rows) {
     if (r.unstarted > 0) {
