@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -64,6 +65,7 @@ struct sweep_run {
   std::ofstream csv;
   std::string csv_error;  // the first write error, reported at the end
   std::vector<failed_point> failures;
+  double first_floor_p99_us = 0;  // the sweep's first timer-floor probe, the interference baseline
   bool tty = false;
 };
 
@@ -104,7 +106,12 @@ void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_v
     ++run->done;
     return;
   }
-  const point_row row = make_row(run->options, m, r, name);
+  const point_row row = make_row(run->options, m, r, name, run->first_floor_p99_us);
+  if (!row.interference.empty()) {
+    if (run->tty && run->show_progress) std::fprintf(stderr, "\r\033[K");
+    std::fprintf(stderr, "inflight_sweep: %s: interference: %s\n", name.c_str(),
+                 row.interference.c_str());
+  }
   set_counters(state, row);
   run->rows.push_back(row);
   ++run->done;
@@ -230,6 +237,7 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   const auto floor = inflight::measure_timer_floor();
+  run.first_floor_p99_us = to_us(floor.p99);
   add_context(run.options, machine, floor, original);
 
   for (model m : run.options.models) {
@@ -270,6 +278,14 @@ int main(int argc, char** argv) {
   if (!run.failures.empty()) {
     std::fprintf(stderr, "inflight_sweep: %zu of %zu points failed; kept the %zu finished\n",
                  run.failures.size(), run.points, run.rows.size());
+  }
+  const auto disturbed = static_cast<std::size_t>(
+      std::count_if(run.rows.begin(), run.rows.end(),
+                    [](const point_row& r) { return !r.interference.empty(); }));
+  if (disturbed != 0 && run.options.strict) {
+    std::fprintf(stderr, "inflight_sweep: --strict: %zu of %zu points ran beside other work\n",
+                 disturbed, run.rows.size());
+    status = 1;
   }
   if (interrupted) {
     std::fprintf(stderr, "inflight_sweep: interrupted; kept the %zu finished points\n",

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -22,6 +23,7 @@
 #include "inflight/histogram.hpp"
 #include "inflight/io_wait.hpp"
 #include "inflight/slot_limiter.hpp"
+#include "support/allocation_counter.hpp"
 #include "support/faults.hpp"
 
 namespace {
@@ -465,22 +467,6 @@ TEST(DispatcherStress, CountsAreConservedUnderRandomControl) {
 
 namespace handler_api {
 
-// Counts heap allocations made by the calling thread while `counting` is set.
-thread_local bool counting = false;
-thread_local std::size_t allocations = 0;
-
-}  // namespace handler_api
-
-void* operator new(std::size_t n) {
-  if (handler_api::counting) ++handler_api::allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-
-namespace handler_api {
-
 using namespace std::chrono_literals;
 
 TEST(DispatcherHandlerApi, TheTryAcquirePatternMovesTheSlotIntoTheCall) {
@@ -550,14 +536,25 @@ TEST(DispatcherHandlerApi, SubmittingASmallCallableAllocatesNothing) {
   auto slot = limiter.try_acquire();
   auto call = [slot = std::move(slot), &ran, x = std::uint64_t{7}] { ran.fetch_add(1); };
   static_assert(inflight::detail::unique_function<void()>::fits<decltype(call)>);
-  allocations = 0;
-  counting = true;
-  const bool accepted = d.submit(std::move(call));
-  counting = false;
+  std::size_t allocations = 0;
+  bool accepted = false;
+  {
+    inflight::test::allocation_counter counter;
+    accepted = d.submit(std::move(call));
+    allocations = counter.count();
+  }
   EXPECT_TRUE(accepted);
   EXPECT_EQ(allocations, 0u);
+  // The counter sees allocations: a callable too large to store inline takes one.
+  auto big = [&ran, pad = std::array<char, 64>{}] { ran.fetch_add(1 + pad[0]); };
+  static_assert(!inflight::detail::unique_function<void()>::fits<decltype(big)>);
+  {
+    inflight::test::allocation_counter counter;
+    d.submit(std::move(big));
+    EXPECT_GE(counter.count(), 1u);
+  }
   d.drain();
-  EXPECT_EQ(ran.load(), 2);
+  EXPECT_EQ(ran.load(), 3);
 }
 
 TEST(DispatcherHandlerApi, CurrentWorkerNamesTheWorkerRunningTheFiber) {

@@ -13,6 +13,7 @@
 #include "models/stealing.hpp"
 #include "models/threads.hpp"
 #include "models/traits.hpp"
+#include "inflight/topology.hpp"
 #include "support/point.hpp"
 
 namespace inflight::bench {
@@ -64,6 +65,7 @@ inline point_result run_point(const point_spec& spec, model m, const point_handl
   r.per_vcpu = spec.per_vcpu;
   r.vcpus = spec.vcpus;
   r.in_flight = spec.in_flight();
+  r.cpus = spec.cpus.empty() ? detect_vcpus().cpus.size() : spec.cpus.size();
   // Latencies go to shards under a lock every 256 calls: one per worker where slots stay on
   // their worker, else 64 (each 260 KiB).
   const auto& t = traits(m);

@@ -233,7 +233,8 @@ inline void run_process_model(point_context& ctx, point_result& r, const progres
   results.clear();  // the reader closed them
   if (!failure.empty()) throw std::runtime_error(failure);
   // Children measured their own CPU inside the window (from their first completion in it).
-  r.cpu_seconds += children_cpu();
+  r.children_cpu_seconds = children_cpu();
+  r.model_cpu_seconds = r.children_cpu_seconds;
   r.completed = h.count();
   for (std::size_t i = 0; i < n; ++i) r.failed += shared->children[i].failed.load();
 }

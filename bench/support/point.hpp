@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "inflight/histogram.hpp"
+#include "support/cpu_accounting.hpp"
 #include "support/load_profile.hpp"
 #include "support/measure.hpp"
 
@@ -56,8 +57,16 @@ struct point_result {
   std::uint64_t failed = 0;
   std::uint64_t throttled = 0;
   std::uint64_t arrivals = 0;
-  std::uint64_t unstarted = 0;    // slots that never ran (no memory for their stack); in failed
-  double cpu_seconds = 0;         // CPU time of the process (and its children) in the window
+  std::uint64_t unstarted = 0;  // slots that never ran (no memory for their stack); in failed
+  // CPU in the window, in seconds. model: the threads (or processes) that ran invocations;
+  // process: this whole process; cpus_busy and steal: the point's CPUs, whoever used them.
+  double model_cpu_seconds = 0;
+  double process_cpu_seconds = 0;
+  double children_cpu_seconds = 0;  // the python model's processes (also in model_cpu_seconds)
+  double cpus_busy_seconds = 0;
+  double steal_seconds = 0;
+  std::size_t cpus = 0;           // how many CPUs the point ran on
+  double floor_p99_us = 0;        // the timer floor's p99, the worse of a probe before and after
   double mean_occupancy = 0;      // open loop: mean slots in use, sampled every millisecond
   latency_histogram arrival_lag;  // open loop: how late the generator issued each arrival
 };
@@ -88,10 +97,40 @@ class point_context {
   }
 
   slot_state& slot(std::size_t i) { return slots_[i]; }
+
+  // Registers the calling thread as one that runs invocations, once per thread and point (a
+  // thread-local compare on every later call), so the window counts its CPU as the model's.
+  void note_thread() {
+    thread_local const point_context* noted = nullptr;
+    if (noted == this) return;
+    noted = this;
+    const auto base = steady::now() >= window_start ? thread_cpu_time_of(current_tid())
+                                                    : std::chrono::nanoseconds(-1);
+    std::lock_guard<std::mutex> lock(threads_mutex_);
+    threads_.push_back({current_tid(), base});
+  }
+
+  // At the window's start: each known thread's CPU so far (later threads bring their own).
+  void mark_thread_cpu() {
+    std::lock_guard<std::mutex> lock(threads_mutex_);
+    for (auto& t : threads_) t.base = thread_cpu_time_of(t.tid);
+  }
+
+  // The CPU the invocation threads used since mark_thread_cpu() (or since they joined).
+  double thread_cpu_since_mark() {
+    std::lock_guard<std::mutex> lock(threads_mutex_);
+    std::chrono::nanoseconds sum{0};
+    for (const auto& t : threads_) {
+      const auto now = thread_cpu_time_of(t.tid);
+      if (now.count() >= 0 && t.base.count() >= 0) sum += now - t.base;
+    }
+    return std::chrono::duration<double>(sum).count();
+  }
   bool in_window(steady::time_point t) const { return t >= window_start && t < window_end; }
 
   // One invocation of the handler; false when it threw.
-  bool handled(slot_state& s) const {
+  bool handled(slot_state& s) {
+    note_thread();
     try {
       handler(s.rng);
       return true;
@@ -153,12 +192,19 @@ class point_context {
     std::mutex mutex;
     latency_histogram histogram;
   };
+  struct invocation_thread {
+    pid_t tid;
+    std::chrono::nanoseconds base;  // CPU at the window's start; -1 when unknown
+  };
   std::vector<slot_state> slots_;
   std::vector<shard> shards_;
+  std::mutex threads_mutex_;
+  std::vector<invocation_thread> threads_;
 };
 
-// Waits for the window, reading process CPU at both ends; every 5 ms it samples `occupancy`
-// (open loop) and tells `tick` the fraction of the point done.
+// Waits for the window, reading at both ends the invocation threads' CPU, the process's, and
+// /proc/stat for the point's CPUs; every 5 ms it samples `occupancy` (open loop) and tells
+// `tick` the fraction of the point done.
 inline void await_window(point_context& ctx, point_result& r,
                          const std::function<void(double)>& tick,
                          const std::function<double()>& occupancy = {}) {
@@ -178,10 +224,16 @@ inline void await_window(point_context& ctx, point_result& r,
   };
   sleep_until_or_tick(ctx.window_start);
   const auto cpu0 = process_cpu_time();
+  const auto stat0 = read_cpu_times(ctx.spec.cpus);
+  ctx.mark_thread_cpu();
   sleep_until_or_tick(ctx.window_end);
   const auto cpu1 = process_cpu_time();
+  const auto stat1 = read_cpu_times(ctx.spec.cpus);
+  r.model_cpu_seconds = ctx.thread_cpu_since_mark();
   r.window_s = std::chrono::duration<double>(ctx.window_end - ctx.window_start).count();
-  r.cpu_seconds = std::chrono::duration<double>(cpu1 - cpu0).count();
+  r.process_cpu_seconds = std::chrono::duration<double>(cpu1 - cpu0).count();
+  r.cpus_busy_seconds = stat1.busy - stat0.busy;
+  r.steal_seconds = stat1.steal - stat0.steal;
   if (samples != 0) r.mean_occupancy /= static_cast<double>(samples);
 }
 

@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ostream>
 #include <string>
@@ -37,7 +38,7 @@ inline std::string point_name(const sweep_options& o, model m, std::size_t per_v
 /// Whether `samples` latencies are enough to report percentile q: at least 10 beyond it, so
 /// p50 needs 20, p90 100, p99 1000 and p99.9 10000. Fewer print as n/a.
 inline bool enough_samples(double samples, double q) {
-  return samples >= 10.0 / (1.0 - q / 100.0) - 1e-9;
+  return samples * (1.0 - q / 100.0) >= 10.0 - 1e-6;  // samples beyond q, rounding aside
 }
 
 /// One point's figures, as reported everywhere.
@@ -48,7 +49,12 @@ struct point_row {
   bool default_cap = false;
   double throughput = 0, throughput_per_vcpu = 0;
   double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0, mean_us = 0;
-  double cpu_util = 0;
+  double cpu_util = 0;         // the model's threads (or processes) only, / (window x vCPUs)
+  double harness_cpu_pct = 0;  // the rest of this process (generator, readers), % of the vCPUs
+  // Interference: other processes' CPU on the point's CPUs (% of the modelled vCPUs), the
+  // hypervisor's steal (% of those CPUs), the timer floor's p99 around the point.
+  double others_cpu_pct = 0, steal_pct = 0, floor_p99_us = 0;
+  std::string interference;  // the causes, "" for a clean point
   double throttled = 0, failed = 0, arrivals = 0, completed = 0;
   double samples = 0;            // latencies recorded: what the percentiles rest on
   double efficiency = 0;         // throughput / Little's-law ideal; 0 when the ideal is undefined
@@ -65,8 +71,16 @@ struct failed_point {
   std::string reason;
 };
 
+/// Thresholds that flag a point as disturbed: other processes above 5% of the modelled vCPUs,
+/// steal above 2%, a timer floor p99 above 3x the sweep's first probe.
+struct interference_limits {
+  double others_pct = 5, steal_pct = 2, floor_factor = 3;
+};
+
+/// The point's row. `first_floor_p99_us` is the sweep's first timer-floor probe (0: no floor
+/// check).
 inline point_row make_row(const sweep_options& o, model m, const point_result& r,
-                          const std::string& name) {
+                          const std::string& name, double first_floor_p99_us = 0) {
   point_row row;
   row.name = name;
   row.model = model_name(m);
@@ -84,7 +98,30 @@ inline point_row make_row(const sweep_options& o, model m, const point_result& r
   row.max_us = us(r.latency.max());
   row.samples = static_cast<double>(r.latency.count());
   row.mean_us = r.latency.mean() / 1e3;
-  row.cpu_util = r.window_s > 0 ? r.cpu_seconds / (r.window_s * static_cast<double>(r.vcpus)) : 0;
+  const double capacity = r.window_s * static_cast<double>(r.vcpus);
+  row.cpu_util = capacity > 0 ? r.model_cpu_seconds / capacity : 0;
+  const double own_threads = r.model_cpu_seconds - r.children_cpu_seconds;
+  row.harness_cpu_pct =
+      capacity > 0 ? std::max(0.0, r.process_cpu_seconds - own_threads) / capacity * 100 : 0;
+  // Whatever ran on the point's CPUs and was not this process or its children.
+  const double others = r.cpus_busy_seconds - r.process_cpu_seconds - r.children_cpu_seconds;
+  row.others_cpu_pct = capacity > 0 ? std::max(0.0, others) / capacity * 100 : 0;
+  const double cpus_capacity = r.window_s * static_cast<double>(r.cpus);
+  row.steal_pct = cpus_capacity > 0 ? r.steal_seconds / cpus_capacity * 100 : 0;
+  row.floor_p99_us = r.floor_p99_us;
+  const interference_limits limits;
+  std::vector<std::string> causes;
+  if (row.others_cpu_pct > limits.others_pct) {
+    causes.push_back(fmt::format("other processes used {:.1f}% of the vCPUs", row.others_cpu_pct));
+  }
+  if (row.steal_pct > limits.steal_pct) {
+    causes.push_back(fmt::format("steal {:.1f}%", row.steal_pct));
+  }
+  if (first_floor_p99_us > 0 && row.floor_p99_us > limits.floor_factor * first_floor_p99_us) {
+    causes.push_back(fmt::format("timer floor p99 {:.0f} us, {:.1f}x the first probe",
+                                 row.floor_p99_us, row.floor_p99_us / first_floor_p99_us));
+  }
+  for (const auto& c : causes) row.interference += (row.interference.empty() ? "" : "; ") + c;
   row.throttled = static_cast<double>(r.throttled);
   row.failed = static_cast<double>(r.failed);
   row.arrivals = static_cast<double>(r.arrivals);
@@ -131,6 +168,11 @@ inline void set_counters(benchmark::State& state, const point_row& row) {
   c["threads"] = row.threads;
   c["processes"] = row.processes;
   c["samples"] = row.samples;
+  c["harness_cpu_pct"] = row.harness_cpu_pct;
+  c["others_cpu_pct"] = row.others_cpu_pct;
+  c["steal_pct"] = row.steal_pct;
+  c["floor_p99_us"] = row.floor_p99_us;
+  c["interference"] = row.interference.empty() ? 0 : 1;
   c["arrival_lag_p99_us"] = row.arrival_lag_p99_us;
   c["arrival_lag_max_us"] = row.arrival_lag_max_us;
   c["unstarted"] = row.unstarted;
@@ -140,7 +182,8 @@ inline void write_csv_header(std::ostream& out) {
   out << "name,model,per_vcpu,vcpus,in_flight,default_cap,throughput,throughput_per_vcpu,p50_us,"
          "p90_us,p99_us,p999_us,max_us,mean_us,cpu_util,throttled,failed,arrivals,completed,"
          "efficiency,littles_law_check,workers,threads,processes,unstarted,samples,"
-         "arrival_lag_p99_us,arrival_lag_max_us\n";
+         "arrival_lag_p99_us,arrival_lag_max_us,harness_cpu_pct,others_cpu_pct,steal_pct,"
+         "floor_p99_us,interference\n";
   out.flush();
 }
 
@@ -152,12 +195,14 @@ inline void write_csv_row(std::ostream& out, const point_row& r) {
   };
   out << fmt::format(
       "{},{},{},{},{},{},{:.3f},{:.3f},{},{},{},{},{:.3f},{:.3f},"
-      "{:.4f},{},{},{},{},{:.4f},{:.4f},{},{},{},{},{},{:.3f},{:.3f}\n",
+      "{:.4f},{},{},{},{},{:.4f},{:.4f},{},{},{},{},{},{:.3f},{:.3f},{:.2f},{:.2f},{:.2f},{:.1f},"
+      "{}\n",
       r.name, r.model, r.per_vcpu, r.vcpus, r.in_flight, r.default_cap ? 1 : 0, r.throughput,
       r.throughput_per_vcpu, pct(r.p50_us, 50), pct(r.p90_us, 90), pct(r.p99_us, 99),
       pct(r.p999_us, 99.9), r.max_us, r.mean_us, r.cpu_util, r.throttled, r.failed, r.arrivals,
       r.completed, r.efficiency, r.littles_law_check, r.workers, r.threads, r.processes,
-      r.unstarted, r.samples, r.arrival_lag_p99_us, r.arrival_lag_max_us);
+      r.unstarted, r.samples, r.arrival_lag_p99_us, r.arrival_lag_max_us, r.harness_cpu_pct,
+      r.others_cpu_pct, r.steal_pct, r.floor_p99_us, r.interference.empty() ? 0 : 1);
   out.flush();
 }
 
@@ -195,7 +240,7 @@ inline std::string format_table(const sweep_options& o, const std::vector<point_
         r.throughput_per_vcpu, pct(r.p50_us, 50), pct(r.p99_us, 99), pct(r.p999_us, 99.9),
         r.max_us / 1e3, r.cpu_util * 100,
         r.efficiency > 0 ? fmt::format("{:.3f}", r.efficiency) : "n/a", r.littles_law_check,
-        off ? "!" : " ");
+        off ? "!" : (r.interference.empty() ? " " : "~"));
     lagging = lagging || r.lagging;
     out += open ? fmt::format(" {:>9} {:>9} {:>9.3f}{}\n", r.throttled, r.failed,
                               r.arrival_lag_p99_us / 1e3, r.lagging ? "!" : " ")
@@ -231,6 +276,19 @@ inline std::string format_table(const sweep_options& o, const std::vector<point_
     out +=
         "! The arrival generator fell behind at these points (lag p99 above 1 ms or 1% of the mean "
         "latency): they measured the generator, not the model; lower --rate.\n";
+  }
+  std::size_t disturbed = 0;
+  for (const auto& r : rows) {
+    if (r.interference.empty()) continue;
+    ++disturbed;
+    out += fmt::format("~ {} per_vCPU {}: interference: {}\n", r.model, r.per_vcpu, r.interference);
+  }
+  if (disturbed != 0) {
+    out += fmt::format(
+        "~ {} of {} points ran beside other work: their figures may be off by that much; rerun "
+        "them on a quiet machine (CPU% counts the model's threads only; harness_cpu_pct, "
+        "others_cpu_pct, steal_pct and floor_p99_us are in the JSON and CSV).\n",
+        disturbed, rows.size());
   }
   for (const auto& r : rows) {
     if (r.unstarted > 0) {

@@ -40,6 +40,7 @@ struct sweep_options {
   std::string csv;
   std::string scenario = "default";
   std::uint64_t seed = 1;
+  bool strict = false;  // a point flagged for interference makes the exit status 1
   bool help = false;
   std::vector<std::string> given;  // the flags as given, for the report
 };
@@ -213,6 +214,11 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
       o.help = true;
+      continue;
+    }
+    if (arg == "--strict") {
+      o.strict = true;
+      o.given.push_back(arg);
       continue;
     }
     const auto eq = arg.find('=');

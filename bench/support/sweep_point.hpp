@@ -42,10 +42,18 @@ inline point_handler synthetic_handler(const sweep_options& o) {
   };
 }
 
-/// Runs the sweep's point of model `m` at `per_vcpu` with the synthetic handler (see run_point).
+/// Runs the sweep's point of model `m` at `per_vcpu` with the synthetic handler (see run_point),
+/// probing the timer floor right before and after it (50 waits of 200 us each, 10 ms): a floor
+/// that moved during the point is interference the point's figures carry.
 inline point_result run_point(const sweep_options& o, model m, std::size_t per_vcpu,
                               const progress& tick = {}) {
-  return run_point(spec_for(o, per_vcpu), m, synthetic_handler(o), tick);
+  const auto probe = [] {
+    return to_us(measure_timer_floor(std::chrono::microseconds(200), 50).p99);
+  };
+  const double before = probe();
+  point_result r = run_point(spec_for(o, per_vcpu), m, synthetic_handler(o), tick);
+  r.floor_p99_us = std::max(before, probe());
+  return r;
 }
 
 /// Per-invocation ideal from Little's law: C / (W + c), capped by vCPUs / c; 0 when undefined.

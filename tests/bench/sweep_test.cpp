@@ -168,9 +168,28 @@ TEST_F(SweepBinary, AShortSweepWritesJsonWithEveryCounterAndContextKey) {
   EXPECT_THAT(doc["context"]["flags"].get<std::string>(), ::testing::HasSubstr("--per_vcpu=1,4"));
   ASSERT_EQ(doc["benchmarks"].size(), 2u);
   for (const auto& b : doc["benchmarks"]) {
-    for (const char* counter :
-         {"throughput", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_us", "in_flight",
-          "cpu_util", "throttled", "failed", "efficiency", "littles_law_check", "unstarted"}) {
+    for (const char* counter : {"throughput",
+                                "p50_us",
+                                "p90_us",
+                                "p99_us",
+                                "p999_us",
+                                "max_us",
+                                "mean_us",
+                                "in_flight",
+                                "cpu_util",
+                                "throttled",
+                                "failed",
+                                "efficiency",
+                                "littles_law_check",
+                                "unstarted",
+                                "samples",
+                                "harness_cpu_pct",
+                                "others_cpu_pct",
+                                "steal_pct",
+                                "floor_p99_us",
+                                "interference",
+                                "arrival_lag_p99_us",
+                                "arrival_lag_max_us"}) {
       ASSERT_TRUE(b.contains(counter)) << counter;
       EXPECT_TRUE(b[counter].is_number()) << counter;
     }
@@ -440,6 +459,60 @@ TEST(SweepModels, SlotsWithoutStacksAreCountedAndFlagged) {
     EXPECT_THAT(table, HasSubstr("slots never started (no memory for their fiber stacks)"));
   }
   EXPECT_TRUE(saw_unstarted) << "no address-space limit left some slots without a stack";
+}
+
+// The interference flags on figures made by hand: each cause above its threshold is named with
+// its number, and a clean point has none.
+TEST(SweepReport, InterferenceIsFlaggedWithItsCause) {
+  auto o = short_options(2);
+  point_result r;
+  r.vcpus = 2;
+  r.per_vcpu = 1;
+  r.in_flight = 2;
+  r.window_s = 1;
+  r.cpus = 2;
+  r.model_cpu_seconds = 0.2;
+  r.process_cpu_seconds = 0.25;
+  r.cpus_busy_seconds = 0.25 + 0.08;  // others: 0.08 s of 2 vCPU-seconds = 4%: clean
+  r.floor_p99_us = 100;
+  auto row = make_row(o, model::fiber, r, "p", 50);
+  EXPECT_EQ(row.interference, "");
+  EXPECT_NEAR(row.cpu_util, 0.1, 1e-9) << "the model's threads only";
+  EXPECT_NEAR(row.harness_cpu_pct, 2.5, 1e-9);
+  EXPECT_NEAR(row.others_cpu_pct, 4, 1e-9);
+  r.cpus_busy_seconds = 0.25 + 0.3;  // 15%
+  r.steal_seconds = 0.1;             // 5% of 2 CPU-seconds
+  r.floor_p99_us = 400;              // 8x the first probe
+  row = make_row(o, model::fiber, r, "p", 50);
+  EXPECT_EQ(row.interference,
+            "other processes used 15.0% of the vCPUs; steal 5.0%; timer floor p99 400 us, 8.0x "
+            "the first probe");
+  const auto table = format_table(o, {row}, inflight::timer_floor{});
+  EXPECT_THAT(table, HasSubstr("~ fiber per_vCPU 1: interference: other processes used 15.0%"));
+  EXPECT_THAT(table, HasSubstr("1 of 1 points ran beside other work"));
+}
+
+// Percentiles need samples: 999 latencies show no p99.
+TEST(SweepReport, PercentilesWithTooFewSamplesAreNotShown) {
+  EXPECT_TRUE(enough_samples(20, 50));
+  EXPECT_FALSE(enough_samples(19, 50));
+  EXPECT_TRUE(enough_samples(1000, 99));
+  EXPECT_FALSE(enough_samples(999, 99));
+  EXPECT_TRUE(enough_samples(10000, 99.9));
+  auto o = short_options(1);
+  point_result r;
+  r.vcpus = r.per_vcpu = r.in_flight = 1;
+  r.window_s = 1;
+  for (int i = 0; i < 999; ++i) r.latency.record(std::uint64_t{2'000'000});
+  r.completed = 999;
+  const auto row = make_row(o, model::fiber, r, "p");
+  EXPECT_EQ(row.samples, 999);
+  const auto table = format_table(o, {row}, inflight::timer_floor{});
+  EXPECT_THAT(table, HasSubstr("n/a: too few samples for that percentile"));
+  std::ostringstream csv;
+  write_csv_row(csv, row);
+  EXPECT_THAT(csv.str(), HasSubstr(",2000.000,2000.000,,,"))
+      << "p50 and p90 shown, p99 and p99.9 empty";
 }
 
 }  // namespace
