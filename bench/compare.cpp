@@ -33,6 +33,7 @@ void write_file(const std::string& flag, const std::string& path, const std::str
 
 int main(int argc, char** argv) {
   using namespace inflight::bench::compare;
+  int status = 0;
   try {
     const auto options = parse_compare_options(std::vector<std::string>(argv + 1, argv + argc));
     if (options.help) {
@@ -46,6 +47,11 @@ int main(int argc, char** argv) {
     }
     const comparison c = build_comparison(std::move(files), options);
     std::fputs(render_report(c, options).c_str(), stdout);
+    // A handler project can gate its CI on this: 1 when some curve has no cap that meets the
+    // budget (and the CPU target), each reason printed above.
+    for (const auto& a : c.curves) {
+      if (!a.rec.per_vcpu) status = 1;
+    }
     if (!options.csv.empty()) {
       std::ostringstream csv;
       write_csv(csv, c);
@@ -63,5 +69,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "inflight_compare: %s\n", inflight::bench::one_line(e.what()).c_str());
     return 2;
   }
-  return 0;
+  return status;
 }

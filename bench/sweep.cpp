@@ -95,6 +95,12 @@ void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_v
       error = e.what();
     }
   }
+  if (error.empty() && r.completed == 0) {
+    // Nothing completed in the window (every call failed, or none finished): not a row of zeros.
+    error = r.failed != 0
+                ? "no invocation completed in the window; " + std::to_string(r.failed) + " failed"
+                : "no invocation completed in the window";
+  }
   if (!error.empty()) {
     // The point failed (its model could not start); every finished point is kept and the sweep
     // goes on.
@@ -113,6 +119,7 @@ void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_v
                  row.interference.c_str());
   }
   set_counters(state, row);
+  if (!row.interference.empty()) state.SetLabel("interference: " + row.interference);
   run->rows.push_back(row);
   ++run->done;
   if (run->csv.is_open() && run->csv_error.empty()) {
@@ -157,6 +164,8 @@ void add_context(const sweep_options& o, const inflight::vcpu_info& machine,
   for (model m : o.models) models.push_back(model_name(m));
   for (auto p : o.per_vcpu) points.push_back(std::to_string(p));
   benchmark::AddCustomContext("inflight_version", inflight::version_string);
+  // What the counters mean; inflight_compare refuses other formats (compare/load.hpp).
+  benchmark::AddCustomContext("inflight_format", "2");
   benchmark::AddCustomContext("inflight_build_type", INFLIGHT_BUILD_TYPE);
   benchmark::AddCustomContext("vcpus", std::to_string(o.vcpus));
   benchmark::AddCustomContext("vcpus_available", std::to_string(machine.count));
@@ -258,7 +267,7 @@ int main(int argc, char** argv) {
 
   // With --benchmark_format=json or csv stdout is machine-readable, so the table goes to stderr.
   const bool machine_stdout = gb.format != "console";
-  std::fputs(format_table(run.options, run.rows, floor, run.failures).c_str(),
+  std::fputs(format_table(run.options, with_repetitions(run.rows), floor, run.failures).c_str(),
              machine_stdout ? stderr : stdout);
   int status = run.failures.empty() ? 0 : 1;
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {

@@ -26,6 +26,9 @@ struct curve_analysis {
   std::optional<std::size_t> knee_per_vcpu;
   recommendation rec;
   std::optional<double> throughput_at_rec;
+  /// Points the sweep flagged for interference, left out of the knee, the fit and the
+  /// recommendation: (per-vCPU concurrency, cause).
+  std::vector<std::pair<std::size_t, std::string>> excluded;
 };
 
 struct comparison {
@@ -63,19 +66,39 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
     }
   }
   for (std::size_t i = 0; i < c.files.size(); ++i) {
-    std::map<std::pair<std::string, std::string>, std::vector<curve_point>> by_curve;
+    using curve_id = std::pair<std::string, std::string>;
+    std::map<curve_id, std::vector<curve_point>> by_curve;
+    std::map<curve_id, std::vector<std::pair<std::size_t, std::string>>> flagged;
+    std::map<curve_id, std::size_t> measured;
     for (const auto& [k, p] : c.files[i].points) {
       const auto x = p.value("throughput");
       if (!x) continue;
+      ++measured[{k.model, k.profile}];
+      if (p.value("interference").value_or(0) > 0) {
+        flagged[{k.model, k.profile}].emplace_back(
+            k.per_vcpu, p.interference.empty() ? "interference" : p.interference);
+        continue;
+      }
       by_curve[{k.model, k.profile}].push_back(
-          {k.per_vcpu, *x, p.value("p50_us"), p.value("p99_us")});
+          {k.per_vcpu, *x, p.value("p50_us"), p.value("p99_us"), p.value("p90_us"),
+           p.value("samples").value_or(0), p.value("cpu_util")});
     }
+    for (const auto& [id, n] : measured) by_curve[id];  // a curve whose points were all flagged
     for (auto& [id, points] : by_curve) {
       curve_analysis a;
       a.file = i;
       a.model = id.first;
       a.profile = id.second;
       a.points = points;  // std::map order: ascending per_vcpu
+      a.excluded = flagged[id];
+      if (points.size() < 2) {
+        a.rec.why = fmt::format(
+            "too few clean points: {} of {} measured without interference; rerun the sweep on a "
+            "quiet machine",
+            points.size(), measured[id]);
+        c.curves.push_back(std::move(a));
+        continue;
+      }
       std::vector<double> n, x;
       for (const auto& p : points) {
         n.push_back(static_cast<double>(p.per_vcpu * c.files[i].vcpus));
@@ -83,7 +106,7 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
       }
       a.usl = fit_usl(n, x);
       a.knee_per_vcpu = knee(points);
-      a.rec = recommend(points, c.files[i].vcpus, o.p99_budget_us);
+      a.rec = recommend(points, c.files[i].vcpus, o.p99_budget_us, o.cpu_target);
       for (const auto& p : points) {
         if (a.rec.per_vcpu && p.per_vcpu == *a.rec.per_vcpu) a.throughput_at_rec = p.throughput;
       }

@@ -46,6 +46,8 @@ struct point_key {
 /// One point of one file: each counter's values over the repetitions.
 struct point_data {
   std::map<std::string, std::vector<double>> samples;
+  /// Why inflight_sweep flagged the point for interference (the run's label); "" when clean.
+  std::string interference;
 
   /// The median of a counter over the repetitions; nullopt when missing or not a number.
   std::optional<double> value(const std::string& counter) const;
@@ -72,15 +74,22 @@ struct counter_range {
   const char* name;
   double max;
 };
-inline constexpr std::array<counter_range, 7> read_counters = {{
+inline constexpr std::array<counter_range, 10> read_counters = {{
     {"throughput", 1e9},           // invocations per second
     {"throughput_per_vcpu", 1e9},  //
     {"p50_us", 3.6e9},             // one hour, the histogram's range
+    {"p90_us", 3.6e9},             //
+    {"samples", 1e15},             // latencies behind the percentiles
+    {"interference", 1},           // 1: flagged by inflight_sweep
     {"p99_us", 3.6e9},             //
     {"cpu_util", 64},              // a fraction of the vCPUs; above 1 only by accounting noise
     {"throttled", 1e15},           //
     {"failed", 1e15},              //
 }};
+
+/// The JSON format this inflight_compare reads: context.inflight_format. Format 1 (inflight 0.1.0,
+/// no such key) counted the whole process in cpu_util and had no interference counters.
+inline constexpr int sweep_format = 2;
 
 /// vCPUs a file may claim: 1..4096, as a machine inflight_sweep runs on can have.
 inline constexpr std::size_t max_file_vcpus = 4096;
@@ -200,6 +209,15 @@ inline sweep_file parse_sweep(const std::string& text, const std::string& path,
   for (const auto& [k, v] : doc["context"].items()) {
     if (auto t = detail::scalar_text(v)) f.context[k] = *t;
   }
+  const std::string format =
+      f.context.count("inflight_format") ? f.context["inflight_format"] : "1";
+  if (format != std::to_string(sweep_format)) {
+    throw compare_error(fmt::format(
+        "{}: written by inflight {} in format {}; this inflight_compare reads format {} (format "
+        "1's cpu_util counted the whole process and it has no interference counters): rerun "
+        "inflight_sweep",
+        path, f.context["inflight_version"], format, sweep_format));
+  }
   const std::string vcpus = f.context["vcpus"];
   if (vcpus.empty() || vcpus.size() > 4 ||
       !std::all_of(vcpus.begin(), vcpus.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
@@ -244,6 +262,8 @@ inline sweep_file parse_sweep(const std::string& text, const std::string& path,
       continue;
     }
     point_data& p = f.points[*key];
+    if (b.contains("label") && b["label"].is_string())
+      p.interference = b["label"].get<std::string>();
     for (const auto& [counter, max] : read_counters) {
       if (!b.contains(counter) || !b[counter].is_number() ||
           !std::isfinite(b[counter].get<double>())) {

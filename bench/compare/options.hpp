@@ -16,6 +16,7 @@ struct compare_options {
   std::vector<std::string> labels;  // --label=A,B: one per file, in order
   double p99_budget_us = 0;         // 0: twice the p50 at the lowest point
   double target_rps = 0;            // 0: no scale-out estimate
+  double cpu_target = 1.0;          // the recommendation's CPU ceiling, a fraction
   std::string format = "table";     // table or md
   std::string csv;
   std::string svg_prefix;
@@ -31,6 +32,8 @@ inline std::string compare_help() {
   --p99_budget=D       latency budget for the recommendation, e.g. 5ms
                        (default: 2 x the p50 at per-vCPU concurrency 1)
   --target_rps=R       also estimate the execution environments needed for R requests/s
+  --cpu_target=P       recommend only caps whose CPU stays within P percent (1..100,
+                       default 100), so environments are sized at that utilisation
   --format=table|md    terminal table (default) or Markdown
   --csv=PATH           also write one CSV row per point and file
   --svg=PREFIX         write PREFIX-throughput.svg and PREFIX-p99.svg
@@ -76,6 +79,12 @@ inline compare_options parse_compare_options(const std::vector<std::string>& arg
       const auto r = parse_positive_number(value, 1e12);
       if (!r) throw compare_error("--target_rps=" + value + ": valid range is above 0 up to 1e12");
       o.target_rps = *r;
+    } else if (name == "cpu_target") {
+      const std::string number = value.back() == '%' ? value.substr(0, value.size() - 1) : value;
+      const auto p = parse_positive_number(number, 100);
+      if (!p || *p < 1)
+        throw compare_error("--cpu_target=" + value + ": valid range is 1..100 (%)");
+      o.cpu_target = *p / 100;
     } else if (name == "format") {
       if (value != "table" && value != "md") {
         throw compare_error("--format=" + value + ": unknown format; valid: table, md");

@@ -22,7 +22,23 @@ struct curve_point {
   std::size_t per_vcpu = 0;
   double throughput = 0;
   std::optional<double> p50_us, p99_us;
+  std::optional<double> p90_us;
+  double samples = 0;              // latencies behind the percentiles; 0: not recorded
+  std::optional<double> cpu_util;  // the model's CPU, a fraction of the vCPUs
 };
+
+/// The tail percentile a point can back: p99 with 1000 samples or more (or when the file did not
+/// record its sample count), else p90 with 100, else p50 with 20; nullopt below that.
+struct tail_latency {
+  double us = 0;
+  const char* name = "p99";
+};
+inline std::optional<tail_latency> tail_of(const curve_point& p) {
+  if ((p.samples == 0 || p.samples >= 1000) && p.p99_us) return tail_latency{*p.p99_us, "p99"};
+  if (p.samples >= 100 && p.p90_us) return tail_latency{*p.p90_us, "p90"};
+  if (p.samples >= 20 && p.p50_us) return tail_latency{*p.p50_us, "p50"};
+  return std::nullopt;
+}
 
 /// Throughput gain of one doubling between two points, (X2 / X1)^(1 / log2(p2 / p1)) - 1.
 inline double gain_per_doubling(const curve_point& a, const curve_point& b) {
@@ -49,10 +65,12 @@ struct recommendation {
 };
 
 /// The largest per-vCPU concurrency up to the knee (each doubling to it raised throughput by 10%
-/// or more) whose p99 stays within the budget. `budget_us` <= 0 means the default: twice the p50
-/// of the lowest point (per-vCPU concurrency 1 in a full sweep).
+/// or more) whose tail latency stays within the budget and whose CPU stays within `cpu_target`
+/// (a fraction; 1 = 100%). The tail is p99 where the point has the samples for it, else the
+/// highest percentile it has them for (tail_of), and the reason says which. `budget_us` <= 0 means
+/// the default: twice the p50 of the lowest point (per-vCPU concurrency 1 in a full sweep).
 inline recommendation recommend(const std::vector<curve_point>& c, std::size_t vcpus,
-                                double budget_us) {
+                                double budget_us, double cpu_target = 1.0) {
   recommendation r;
   if (c.empty()) {
     r.why = "no points";
@@ -77,15 +95,25 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
     }
   }
   std::optional<std::size_t> best;
+  bool cpu_bound = false;
   for (std::size_t i = 0; i < stop; ++i) {
-    if (c[i].p99_us && *c[i].p99_us <= r.budget_us) best = i;
+    const auto tail = tail_of(c[i]);
+    if (!tail || tail->us > r.budget_us) continue;
+    if (c[i].cpu_util && *c[i].cpu_util > cpu_target + 1e-9) {
+      cpu_bound = true;
+      continue;
+    }
+    best = i;
   }
   if (!best) {
-    r.why = fmt::format("no per-vCPU concurrency up to the knee keeps p99 within {:.3f} ms ({})",
-                        r.budget_us / 1e3, r.budget_source);
+    r.why = fmt::format(
+        "no per-vCPU concurrency up to the knee keeps its tail latency within {:.3f} ms ({}){}",
+        r.budget_us / 1e3, r.budget_source,
+        cpu_bound ? fmt::format(" with CPU within {:.0f}%", cpu_target * 100) : "");
     return r;
   }
   const curve_point& p = c[*best];
+  const tail_latency tail = *tail_of(p);
   r.per_vcpu = p.per_vcpu;
   r.max_concurrency = std::min(p.per_vcpu, max_per_vcpu) * vcpus;
   std::string next;
@@ -99,13 +127,22 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
                : fmt::format("; {} would put p99 at {}", q.per_vcpu,
                              q.p99_us ? fmt::format("{:.3f} ms", *q.p99_us / 1e3) : "n/a");
   }
+  const std::string cpu = cpu_target < 1.0 && p.cpu_util
+                              ? fmt::format(", CPU {:.0f}% within the {:.0f}% target",
+                                            *p.cpu_util * 100, cpu_target * 100)
+                              : "";
+  const std::string which =
+      std::string(tail.name) == "p99"
+          ? "p99"
+          : fmt::format("{} ({:.0f} samples: too few for p99)", tail.name, p.samples);
   r.why = fmt::format(
-      "p99 {:.3f} ms is within the {:.3f} ms budget ({}){}{}", *p.p99_us / 1e3, r.budget_us / 1e3,
-      r.budget_source,
+      "{} {:.3f} ms is within the {:.3f} ms budget ({}){}{}{}", which, tail.us / 1e3,
+      r.budget_us / 1e3, r.budget_source, cpu,
       *best > 0 ? fmt::format(", and the doubling from {} added {:.1f}%", c[*best - 1].per_vcpu,
                               gain_per_doubling(c[*best - 1], p) * 100)
                 : "",
-      next);
+      cpu_bound ? fmt::format("; higher caps would run the CPU above {:.0f}%", cpu_target * 100)
+                : next);
   return r;
 }
 

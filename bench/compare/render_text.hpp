@@ -95,6 +95,14 @@ inline std::string render_report(const comparison& c, const compare_options& o) 
     const std::string indent = md ? "  - " : "      ";
     out += fmt::format("{}[{}] {} {} ({} vCPU):\n", bullet, file_tag(a.file), a.model, a.profile,
                        f.vcpus);
+    for (const auto& [per_vcpu, cause] : a.excluded) {
+      out += fmt::format("{}left out, flagged by the sweep: per_vCPU {}: {}\n", indent, per_vcpu,
+                         cause);
+    }
+    if (a.points.empty()) {
+      out += fmt::format("{}no recommendation: {}\n", indent, a.rec.why);
+      continue;
+    }
     if (a.usl) {
       const auto peak = a.usl->peak();
       out += fmt::format(

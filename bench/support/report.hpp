@@ -63,7 +63,48 @@ struct point_row {
   double arrival_lag_p99_us = 0, arrival_lag_max_us = 0;  // open loop: the generator's lateness
   bool lagging = false;  // open loop: the generator fell behind (p99 lag > 1 ms or 1% of mean)
   double unstarted = 0;  // slots that never ran (no memory for their stack); also in failed
+  // With --benchmark_repetitions: how many, and the spread around this (median) repetition.
+  std::size_t repetitions = 1;
+  double throughput_min = 0, throughput_max = 0, throughput_cv = 0, p99_min_us = 0, p99_max_us = 0;
 };
+
+/// One row per point: a point measured several times (--benchmark_repetitions) becomes its
+/// median repetition by throughput, carrying the spread (min-max and CV of throughput, min-max of
+/// p99) over all of them. Rows keep the order of their points' first repetition.
+inline std::vector<point_row> with_repetitions(const std::vector<point_row>& rows) {
+  std::vector<point_row> out;
+  std::vector<std::vector<const point_row*>> groups;
+  for (const auto& r : rows) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const auto& g) { return g.front()->name == r.name; });
+    if (it == groups.end()) {
+      groups.push_back({&r});
+    } else {
+      it->push_back(&r);
+    }
+  }
+  for (auto& g : groups) {
+    std::sort(g.begin(), g.end(),
+              [](const point_row* a, const point_row* b) { return a->throughput < b->throughput; });
+    point_row row = *g[(g.size() - 1) / 2];
+    row.repetitions = g.size();
+    row.throughput_min = g.front()->throughput;
+    row.throughput_max = g.back()->throughput;
+    double mean = 0, ss = 0;
+    for (const auto* r : g) mean += r->throughput;
+    mean /= static_cast<double>(g.size());
+    for (const auto* r : g) ss += (r->throughput - mean) * (r->throughput - mean);
+    row.throughput_cv =
+        g.size() > 1 && mean > 0 ? std::sqrt(ss / static_cast<double>(g.size() - 1)) / mean : 0;
+    row.p99_min_us = row.p99_max_us = g.front()->p99_us;
+    for (const auto* r : g) {
+      row.p99_min_us = std::min(row.p99_min_us, r->p99_us);
+      row.p99_max_us = std::max(row.p99_max_us, r->p99_us);
+    }
+    out.push_back(row);
+  }
+  return out;
+}
 
 /// A point that could not be measured, and why.
 struct failed_point {
@@ -276,6 +317,21 @@ inline std::string format_table(const sweep_options& o, const std::vector<point_
     out +=
         "! The arrival generator fell behind at these points (lag p99 above 1 ms or 1% of the mean "
         "latency): they measured the generator, not the model; lower --rate.\n";
+  }
+  if (std::any_of(rows.begin(), rows.end(), [](const point_row& r) { return r.repetitions > 1; })) {
+    out += fmt::format("\nRepetitions: each row above is the median repetition by throughput.\n");
+    out += fmt::format("{:<7} {:>8} {:>5} {:>25} {:>7} {:>21}\n", "model", "per_vCPU", "reps",
+                       "throughput/s min-max", "CV", "p99_ms min-max");
+    for (const auto& r : rows) {
+      const bool p99 = enough_samples(r.samples, 99);
+      out += fmt::format("{:<7} {:>8} {:>5} {:>25} {:>6.1f}%{} {:>21}\n", r.model, r.per_vcpu,
+                         r.repetitions,
+                         fmt::format("{:.1f}-{:.1f}", r.throughput_min, r.throughput_max),
+                         r.throughput_cv * 100, r.throughput_cv > 0.05 ? "!" : " ",
+                         p99 ? fmt::format("{:.3f}-{:.3f}", r.p99_min_us / 1e3, r.p99_max_us / 1e3)
+                             : std::string("n/a"));
+    }
+    out += "CV: coefficient of variation of throughput over the repetitions; ! above 5%.\n";
   }
   std::size_t disturbed = 0;
   for (const auto& r : rows) {

@@ -515,4 +515,42 @@ TEST(SweepReport, PercentilesWithTooFewSamplesAreNotShown) {
       << "p50 and p90 shown, p99 and p99.9 empty";
 }
 
+// --benchmark_repetitions: one row per point, the median repetition, with the spread.
+TEST(SweepReport, RepetitionsBecomeOneRowWithTheirSpread) {
+  std::vector<point_row> rows(3);
+  const double throughput[] = {1000, 900, 1100};
+  const double p99[] = {2100, 2500, 2200};
+  for (int i = 0; i < 3; ++i) {
+    rows[i].name = "fiber/closed/io:2ms/cpu:0/per_vcpu:1";
+    rows[i].model = "fiber";
+    rows[i].throughput = throughput[i];
+    rows[i].p99_us = p99[i];
+    rows[i].samples = 5000;
+    rows[i].littles_law_check = 1;
+  }
+  const auto one = with_repetitions(rows);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].repetitions, 3u);
+  EXPECT_EQ(one[0].throughput, 1000) << "the median repetition";
+  EXPECT_EQ(one[0].throughput_min, 900);
+  EXPECT_EQ(one[0].throughput_max, 1100);
+  EXPECT_NEAR(one[0].throughput_cv, 0.1, 1e-9);
+  EXPECT_EQ(one[0].p99_min_us, 2100);
+  EXPECT_EQ(one[0].p99_max_us, 2500);
+  const auto table = format_table(short_options(1), one, inflight::timer_floor{});
+  EXPECT_THAT(table, HasSubstr("900.0-1100.0"));
+  EXPECT_THAT(table, HasSubstr("10.0%!"));
+}
+
+// A repetition that completed nothing is a failed point with its reason, not a row of zeros.
+TEST_F(SweepBinary, ARepetitionThatCompletesNothingIsShownAsFailed) {
+  // A 10 ms window from the start of 10 ms waits: no call can end inside it (a wait never
+  // returns early, and every call starts after the window does).
+  const auto r = run({"--per_vcpu=1", "--io_wait=10ms", "--duration=10ms", "--warmup=0",
+                      "--benchmark_repetitions=2"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("not measured: no invocation completed in the window"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("fiber          1       2          0.0")));
+}
+
 }  // namespace

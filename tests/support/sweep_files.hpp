@@ -23,7 +23,8 @@ class CompareFiles : public ::testing::Test {
   std::string sweep(const std::string& name, std::size_t vcpus,
                     const std::vector<std::size_t>& points, const std::string& model = "fiber") {
     nlohmann::json doc;
-    doc["context"] = {{"inflight_version", "0.1.0"},
+    doc["context"] = {{"inflight_version", "0.2.0"},
+                      {"inflight_format", "2"},
                       {"vcpus", std::to_string(vcpus)},
                       {"cpu_model", "Test CPU"},
                       {"arch", "x86_64"},
@@ -40,6 +41,9 @@ class CompareFiles : public ::testing::Test {
            {"throughput", x},
            {"throughput_per_vcpu", x / static_cast<double>(vcpus)},
            {"p50_us", 2040.0},
+           {"p90_us", 2070.0},
+           {"samples", 5000},
+           {"interference", 0},
            {"p99_us", 2100.0 + static_cast<double>(p)},
            {"cpu_util", 0.02},
            {"throttled", 0},
