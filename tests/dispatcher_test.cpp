@@ -513,15 +513,15 @@ TEST(DispatcherHandlerApi, MoveOnlyCallablesAndSlotBodies) {
   d.submit(
       [p = std::move(promise), box = std::make_unique<int>(42)]() mutable { p.set_value(*box); });
   EXPECT_EQ(answer.get(), 42);
-  auto counter = std::make_unique<std::atomic<int>>(0);
-  auto* seen = counter.get();
-  d.run_slots(2, [c = std::move(counter)](std::size_t) {
-    c->fetch_add(1);
+  // A move-only slot body; the dispatcher destroys it once the last slot has stopped.
+  std::atomic<int> calls{0};
+  d.run_slots(2, [step = std::make_unique<int>(1), &calls](std::size_t) {
+    calls.fetch_add(*step);
     inflight::io_wait(100us);
   });
   std::this_thread::sleep_for(5ms);
   d.stop_slots();
-  EXPECT_GT(seen->load(), 0);
+  EXPECT_GT(calls.load(), 0);
 }
 
 TEST(DispatcherHandlerApi, SubmittingASmallCallableAllocatesNothing) {
