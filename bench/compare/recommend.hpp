@@ -99,7 +99,8 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
   for (std::size_t i = 0; i < stop; ++i) {
     const auto tail = tail_of(c[i]);
     if (!tail || tail->us > r.budget_us) continue;
-    if (c[i].cpu_util && *c[i].cpu_util > cpu_target + 1e-9) {
+    // At the default 100% there is no CPU limit: a saturated point reads 100.4% by accounting.
+    if (cpu_target < 1.0 && c[i].cpu_util && *c[i].cpu_util > cpu_target + 1e-9) {
       cpu_bound = true;
       continue;
     }

@@ -59,11 +59,11 @@ struct point_result {
   std::uint64_t arrivals = 0;
   std::uint64_t unstarted = 0;  // slots that never ran (no memory for their stack); in failed
   // CPU in the window, in seconds. model: the threads (or processes) that ran invocations;
-  // process: this whole process; cpus_busy and steal: the point's CPUs, whoever used them.
+  // process: this whole process; others: every other process; steal: the hypervisor's.
   double model_cpu_seconds = 0;
   double process_cpu_seconds = 0;
   double children_cpu_seconds = 0;  // the python model's processes (also in model_cpu_seconds)
-  double cpus_busy_seconds = 0;
+  double others_cpu_seconds = 0;    // every other process on the point's CPUs
   double steal_seconds = 0;
   std::size_t cpus = 0;           // how many CPUs the point ran on
   double floor_p99_us = 0;        // the timer floor's p99, the worse of a probe before and after
@@ -202,9 +202,9 @@ class point_context {
   std::vector<invocation_thread> threads_;
 };
 
-// Waits for the window, reading at both ends the invocation threads' CPU, the process's, and
-// /proc/stat for the point's CPUs; every 5 ms it samples `occupancy` (open loop) and tells
-// `tick` the fraction of the point done.
+// Waits for the window, reading at both ends the invocation threads' CPU, the process's, every
+// other process's, and /proc/stat's steal for the point's CPUs; every 5 ms it samples `occupancy`
+// (open loop) and tells `tick` the fraction of the point done.
 inline void await_window(point_context& ctx, point_result& r,
                          const std::function<void(double)>& tick,
                          const std::function<double()>& occupancy = {}) {
@@ -225,14 +225,15 @@ inline void await_window(point_context& ctx, point_result& r,
   sleep_until_or_tick(ctx.window_start);
   const auto cpu0 = process_cpu_time();
   const auto stat0 = read_cpu_times(ctx.spec.cpus);
+  const auto others0 = other_processes_cpu();
   ctx.mark_thread_cpu();
   sleep_until_or_tick(ctx.window_end);
   const auto cpu1 = process_cpu_time();
   const auto stat1 = read_cpu_times(ctx.spec.cpus);
+  r.others_cpu_seconds = cpu_used_between(others0, other_processes_cpu(), ctx.spec.cpus);
   r.model_cpu_seconds = ctx.thread_cpu_since_mark();
   r.window_s = std::chrono::duration<double>(ctx.window_end - ctx.window_start).count();
   r.process_cpu_seconds = std::chrono::duration<double>(cpu1 - cpu0).count();
-  r.cpus_busy_seconds = stat1.busy - stat0.busy;
   r.steal_seconds = stat1.steal - stat0.steal;
   if (samples != 0) r.mean_occupancy /= static_cast<double>(samples);
 }

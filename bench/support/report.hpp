@@ -144,9 +144,7 @@ inline point_row make_row(const sweep_options& o, model m, const point_result& r
   const double own_threads = r.model_cpu_seconds - r.children_cpu_seconds;
   row.harness_cpu_pct =
       capacity > 0 ? std::max(0.0, r.process_cpu_seconds - own_threads) / capacity * 100 : 0;
-  // Whatever ran on the point's CPUs and was not this process or its children.
-  const double others = r.cpus_busy_seconds - r.process_cpu_seconds - r.children_cpu_seconds;
-  row.others_cpu_pct = capacity > 0 ? std::max(0.0, others) / capacity * 100 : 0;
+  row.others_cpu_pct = capacity > 0 ? r.others_cpu_seconds / capacity * 100 : 0;
   const double cpus_capacity = r.window_s * static_cast<double>(r.cpus);
   row.steal_pct = cpus_capacity > 0 ? r.steal_seconds / cpus_capacity * 100 : 0;
   row.floor_p99_us = r.floor_p99_us;

@@ -473,14 +473,14 @@ TEST(SweepReport, InterferenceIsFlaggedWithItsCause) {
   r.cpus = 2;
   r.model_cpu_seconds = 0.2;
   r.process_cpu_seconds = 0.25;
-  r.cpus_busy_seconds = 0.25 + 0.08;  // others: 0.08 s of 2 vCPU-seconds = 4%: clean
+  r.others_cpu_seconds = 0.08;  // 0.08 s of 2 vCPU-seconds = 4%: clean
   r.floor_p99_us = 100;
   auto row = make_row(o, model::fiber, r, "p", 50);
   EXPECT_EQ(row.interference, "");
   EXPECT_NEAR(row.cpu_util, 0.1, 1e-9) << "the model's threads only";
   EXPECT_NEAR(row.harness_cpu_pct, 2.5, 1e-9);
   EXPECT_NEAR(row.others_cpu_pct, 4, 1e-9);
-  r.cpus_busy_seconds = 0.25 + 0.3;  // 15%
+  r.others_cpu_seconds = 0.3;  // 15%
   r.steal_seconds = 0.1;             // 5% of 2 CPU-seconds
   r.floor_p99_us = 400;              // 8x the first probe
   row = make_row(o, model::fiber, r, "p", 50);
