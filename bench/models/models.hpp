@@ -8,12 +8,12 @@
 
 #include <stdexcept>
 
+#include "inflight/topology.hpp"
 #include "models/dispatcher.hpp"
 #include "models/processes.hpp"
 #include "models/stealing.hpp"
 #include "models/threads.hpp"
 #include "models/traits.hpp"
-#include "inflight/topology.hpp"
 #include "support/point.hpp"
 
 namespace inflight::bench {

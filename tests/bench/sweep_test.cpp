@@ -481,8 +481,8 @@ TEST(SweepReport, InterferenceIsFlaggedWithItsCause) {
   EXPECT_NEAR(row.harness_cpu_pct, 2.5, 1e-9);
   EXPECT_NEAR(row.others_cpu_pct, 4, 1e-9);
   r.others_cpu_seconds = 0.3;  // 15%
-  r.steal_seconds = 0.1;             // 5% of 2 CPU-seconds
-  r.floor_p99_us = 400;              // 8x the first probe
+  r.steal_seconds = 0.1;       // 5% of 2 CPU-seconds
+  r.floor_p99_us = 400;        // 8x the first probe
   row = make_row(o, model::fiber, r, "p", 50);
   EXPECT_EQ(row.interference,
             "other processes used 15.0% of the vCPUs; steal 5.0%; timer floor p99 400 us, 8.0x "
