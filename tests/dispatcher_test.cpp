@@ -204,6 +204,23 @@ TEST(DispatcherOptions, PinsWorkersToTheAffinityMask) {
   EXPECT_EQ(cpu.load(), first);
 }
 
+TEST(DispatcherOptions, WorkerThreadsAreNamedForTopAndProc) {
+  inflight::dispatcher_options o;
+  o.vcpus = 2;
+  inflight::dispatcher d(o);
+  std::mutex m;
+  std::set<std::string> names;
+  d.run_slots(8, [&](std::size_t) {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof(name));
+    std::lock_guard<std::mutex> lock(m);
+    names.insert(name);
+  });
+  std::this_thread::sleep_for(10ms);
+  d.stop_slots();
+  EXPECT_EQ(names, (std::set<std::string>{"inflight-w0", "inflight-w1"}));
+}
+
 TEST(DispatcherOptions, RunSlotsTwiceIsALogicError) {
   inflight::dispatcher_options o;
   o.vcpus = 1;

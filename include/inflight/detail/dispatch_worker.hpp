@@ -3,7 +3,7 @@
 // class in dispatcher.hpp owns a dispatch_state and the workers; everything here runs on (or
 // talks to) one worker thread.
 
-#include <pthread.h>  // pthread_setaffinity_np
+#include <pthread.h>  // pthread_setaffinity_np, pthread_setname_np
 #include <sched.h>    // cpu_set_t
 
 #include <atomic>
@@ -291,6 +291,9 @@ inline void dispatch_worker::run(std::promise<void>& started, int cpu,
       }
     }
     set_timer_slack(slack);
+    // "inflight-w<i>" in top, perf and /proc/<pid>/task/<tid>/comm (15 characters at most).
+    const std::string name = "inflight-w" + std::to_string(index_ % 100000);
+    pthread_setname_np(pthread_self(), name.c_str());
     boost::fibers::use_scheduling_algorithm<fiber_scheduler>(&scheduler_);
     stacks_ = std::make_unique<pooled_stack>(stack_size_);
   } catch (...) {
