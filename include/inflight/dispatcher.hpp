@@ -65,6 +65,8 @@ struct dispatcher_options {
 ///       reply_429();
 ///     }
 ///
+/// The closed loop of an environment, 128 slots on 2 vCPUs:
+///
 ///     inflight::dispatcher_options options;
 ///     options.vcpus = 2;
 ///     inflight::dispatcher d(options);
