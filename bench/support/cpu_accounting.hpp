@@ -1,8 +1,8 @@
 #pragma once
 // Whose CPU a point used: per-thread CPU clocks for the threads that run invocations (so the
-// model's CPU% excludes the harness: the arrival generator, the python model's pipe reader), and
-// /proc/stat per CPU for what other processes and the hypervisor (steal) took from the point's
-// CPUs. Linux only.
+// model's CPU% excludes the harness: the arrival generator, the python model's pipe reader),
+// /proc/<pid>/stat for what other processes used, and /proc/stat per CPU for what the hypervisor
+// took (steal) from the point's CPUs. Linux only.
 
 #include <dirent.h>       // opendir: /proc/<pid>/stat of every process
 #include <sys/syscall.h>  // SYS_gettid
@@ -88,17 +88,12 @@ inline double cpu_used_between(const std::map<pid_t, process_cpu>& before,
   return sum;
 }
 
-/// Busy and steal time over a set of CPUs, from /proc/stat, in seconds.
-struct cpu_times {
-  double busy = 0;   // user + nice + system + irq + softirq + steal
-  double steal = 0;  // taken by the hypervisor
-};
-
-/// The sum over `cpus` (all CPUs when empty) of /proc/stat's per-CPU lines.
-inline cpu_times read_cpu_times(const std::vector<int>& cpus) {
+/// Steal time summed over `cpus` (all CPUs when empty), from /proc/stat's per-CPU lines, in
+/// seconds: what the hypervisor took.
+inline double read_steal_seconds(const std::vector<int>& cpus) {
   std::ifstream in("/proc/stat");
   std::string line;
-  cpu_times t;
+  double steal_seconds = 0;
   const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
   while (std::getline(in, line)) {
     if (line.rfind("cpu", 0) != 0 || line.size() < 4 || line[3] < '0' || line[3] > '9') continue;
@@ -108,10 +103,9 @@ inline cpu_times read_cpu_times(const std::vector<int>& cpus) {
                        steal = 0;
     fields >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
     if (!cpus.empty() && std::find(cpus.begin(), cpus.end(), cpu) == cpus.end()) continue;
-    t.busy += static_cast<double>(user + nice + system + irq + softirq + steal) / hz;
-    t.steal += static_cast<double>(steal) / hz;
+    steal_seconds += static_cast<double>(steal) / hz;
   }
-  return t;
+  return steal_seconds;
 }
 
 }  // namespace inflight::bench

@@ -104,10 +104,11 @@ class point_context {
     thread_local const point_context* noted = nullptr;
     if (noted == this) return;
     noted = this;
-    const auto base = steady::now() >= window_start ? thread_cpu_time_of(current_tid())
-                                                    : std::chrono::nanoseconds(-1);
+    const pid_t tid = current_tid();
+    const auto base =
+        steady::now() >= window_start ? thread_cpu_time_of(tid) : std::chrono::nanoseconds(-1);
     std::lock_guard<std::mutex> lock(threads_mutex_);
-    threads_.push_back({current_tid(), base});
+    threads_.push_back({tid, base});
   }
 
   // At the window's start: each known thread's CPU so far (later threads bring their own).
@@ -224,17 +225,17 @@ inline void await_window(point_context& ctx, point_result& r,
   };
   sleep_until_or_tick(ctx.window_start);
   const auto cpu0 = process_cpu_time();
-  const auto stat0 = read_cpu_times(ctx.spec.cpus);
+  const double steal0 = read_steal_seconds(ctx.spec.cpus);
   const auto others0 = other_processes_cpu();
   ctx.mark_thread_cpu();
   sleep_until_or_tick(ctx.window_end);
   const auto cpu1 = process_cpu_time();
-  const auto stat1 = read_cpu_times(ctx.spec.cpus);
+  const double steal1 = read_steal_seconds(ctx.spec.cpus);
   r.others_cpu_seconds = cpu_used_between(others0, other_processes_cpu(), ctx.spec.cpus);
   r.model_cpu_seconds = ctx.thread_cpu_since_mark();
   r.window_s = std::chrono::duration<double>(ctx.window_end - ctx.window_start).count();
   r.process_cpu_seconds = std::chrono::duration<double>(cpu1 - cpu0).count();
-  r.steal_seconds = stat1.steal - stat0.steal;
+  r.steal_seconds = steal1 - steal0;
   if (samples != 0) r.mean_occupancy /= static_cast<double>(samples);
 }
 
