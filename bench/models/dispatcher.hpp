@@ -14,6 +14,7 @@ inline void run_dispatcher_model(point_context& ctx, point_result& r, std::size_
   o.vcpus = r.vcpus;
   o.workers_per_vcpu = workers_per_vcpu;
   o.pin = ctx.spec.pinned();
+  o.stack_size = ctx.spec.stack_size;
   dispatcher d(o);
   r.workers = d.workers();
   r.threads = d.workers();

@@ -31,6 +31,7 @@ struct point_spec {
   arrival_process arrivals = arrival_process::poisson;
   std::chrono::nanoseconds warmup{0}, duration{std::chrono::seconds(1)};
   std::uint64_t seed = 1;
+  std::size_t stack_size = 128 * 1024;  // each fiber's stack, for the fiber-based models
 
   std::size_t in_flight() const { return per_vcpu * vcpus; }
   bool pinned() const { return !cpus.empty(); }
