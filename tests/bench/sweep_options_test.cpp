@@ -76,6 +76,19 @@ struct invalid_case {
   std::string message;
 };
 
+// Each case's arguments make `parse` throw usage_error with exactly the case's message.
+template <class Parse>
+void expect_usage_errors(const std::vector<invalid_case>& cases, Parse parse) {
+  for (const auto& c : cases) {
+    try {
+      parse(c.args);
+      ADD_FAILURE() << "accepted " << ::testing::PrintToString(c.args);
+    } catch (const usage_error& e) {
+      EXPECT_EQ(e.what(), c.message);
+    }
+  }
+}
+
 TEST(SweepOptions, InvalidInputGivesOneExactLine) {
   const std::vector<invalid_case> cases = {
       {{"--per_vcpu=65"},
@@ -147,14 +160,7 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
       {{"extra"}, "unknown argument 'extra'; flags take the form --name=value, see --help"},
       {{"--seed=-1"}, "--seed=-1: not a whole number; valid range is 0..999999999999"},
   };
-  for (const auto& c : cases) {
-    try {
-      parse(c.args);
-      ADD_FAILURE() << "accepted " << c.args.back();
-    } catch (const usage_error& e) {
-      EXPECT_EQ(e.what(), c.message);
-    }
-  }
+  expect_usage_errors(cases, parse);
 }
 
 TEST(SweepOptions, WaitsAreCutAtThePointsDuration) {
@@ -200,14 +206,7 @@ TEST(BenchmarkFlags, CheckedBeforeGoogleBenchmarkSeesThem) {
       {{"--benchmark_bogus=1"}, "unknown flag '--benchmark_bogus'; see --help"},
       {{"--v=x"}, "--v=x: valid: a verbosity 0..99"},
   };
-  for (const auto& c : cases) {
-    try {
-      split_benchmark_flags(c.args);
-      ADD_FAILURE() << "accepted " << c.args.front();
-    } catch (const usage_error& e) {
-      EXPECT_EQ(e.what(), c.message);
-    }
-  }
+  expect_usage_errors(cases, split_benchmark_flags);
   EXPECT_NO_THROW(split_benchmark_flags({"--benchmark_filter=fiber/.*per_vcpu:(1|64)$"}));
   EXPECT_NO_THROW(split_benchmark_flags({"--benchmark_filter=a\\+\\+"}));
   const auto f = split_benchmark_flags({"--per_vcpu=1", "--benchmark_out=r.json",
