@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,7 +78,8 @@ void progress(sweep_run& run, const std::string& name, double fraction) {
   }
 }
 
-void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_vcpu,
+// One point: model `m`, or with no model the exec point of --exec.
+void run_one(benchmark::State& state, sweep_run* run, std::optional<model> m, std::size_t per_vcpu,
              const std::string& name) {
   if (interrupted) {
     state.SkipWithError("not run: interrupted");
@@ -89,11 +91,18 @@ void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_v
   std::string error;
   for (auto _ : state) {
     try {
-      r = run_point(run->options, m, per_vcpu,
-                    [&](double f) { progress(*run, name, std::min(1.0, f)); });
+      const inflight::bench::progress tick = [&](double f) {
+        progress(*run, name, std::min(1.0, f));
+      };
+      r = m ? run_point(run->options, *m, per_vcpu, tick)
+            : run_exec_point(run->options, per_vcpu, tick);
     } catch (const std::exception& e) {
       error = e.what();
     }
+  }
+  if (error.empty() && r.exec && r.completed == 0 && r.timeouts != 0) {
+    error = "the runtime stopped answering: " + std::to_string(r.timeouts) +
+            " invocations timed out (no answer by their deadline + 1 s) and none completed";
   }
   if (error.empty() && r.completed == 0) {
     // Nothing completed in the window (every call failed, or none finished): not a row of zeros.
@@ -112,14 +121,20 @@ void run_one(benchmark::State& state, sweep_run* run, model m, std::size_t per_v
     ++run->done;
     return;
   }
-  const point_row row = make_row(run->options, m, r, name, run->first_floor_p99_us);
+  const point_row row = m ? make_row(run->options, *m, r, name, run->first_floor_p99_us)
+                          : make_exec_row(run->options, r, name, run->first_floor_p99_us);
   if (!row.interference.empty()) {
     if (run->tty && run->show_progress) std::fprintf(stderr, "\r\033[K");
     std::fprintf(stderr, "inflight_sweep: %s: interference: %s\n", name.c_str(),
                  row.interference.c_str());
   }
   set_counters(state, row);
-  if (!row.interference.empty()) state.SetLabel("interference: " + row.interference);
+  std::string label;
+  if (!row.interference.empty()) label = "interference: " + row.interference;
+  if (!row.error_types.empty()) {
+    label += (label.empty() ? "" : "; ") + std::string("errors by errorType: ") + row.error_types;
+  }
+  if (!label.empty()) state.SetLabel(label);
   run->rows.push_back(row);
   ++run->done;
   if (run->csv.is_open() && run->csv_error.empty()) {
@@ -194,6 +209,20 @@ void add_context(const sweep_options& o, const inflight::vcpu_info& machine,
   benchmark::AddCustomContext("duration", inflight::format_duration(o.duration));
   benchmark::AddCustomContext("warmup", inflight::format_duration(o.warmup));
   benchmark::AddCustomContext("seed", std::to_string(o.seed));
+  if (o.exec) {
+    const auto& e = *o.exec;
+    benchmark::AddCustomContext("exec_command", o.exec_command);
+    benchmark::AddCustomContext("exec_path", e.path);
+    benchmark::AddCustomContext("exec_label", e.label);
+    benchmark::AddCustomContext("exec_cwd", e.cwd);
+    std::vector<std::string> env;
+    for (const auto& [k, v] : e.env) env.push_back(k + "=" + v);
+    benchmark::AddCustomContext("exec_env", join(env, " "));
+    benchmark::AddCustomContext("exec_deadline_ms", std::to_string(e.deadline.count()));
+    benchmark::AddCustomContext("exec_events",
+                                std::to_string(std::max<std::size_t>(1, e.events.size())));
+    benchmark::AddCustomContext("exec_nominal_costs", o.nominal ? "true" : "false");
+  }
 }
 
 }  // namespace
@@ -252,12 +281,21 @@ int main(int argc, char** argv) {
   for (model m : run.options.models) {
     for (std::size_t p : run.options.per_vcpu) {
       const std::string name = point_name(run.options, m, p);
-      benchmark::RegisterBenchmark(name.c_str(), run_one, &run, m, p, name)
+      benchmark::RegisterBenchmark(name.c_str(), run_one, &run, std::optional<model>(m), p, name)
           ->Iterations(1)
           ->Unit(benchmark::kMillisecond);
     }
   }
-  run.points = run.options.models.size() * run.options.per_vcpu.size();
+  if (run.options.exec) {
+    for (std::size_t p : run.options.per_vcpu) {
+      const std::string name = exec_point_name(run.options, p);
+      benchmark::RegisterBenchmark(name.c_str(), run_one, &run, std::optional<model>(), p, name)
+          ->Iterations(1)
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+  run.points =
+      (run.options.models.size() + (run.options.exec ? 1 : 0)) * run.options.per_vcpu.size();
   run.point_s = std::chrono::duration<double>(run.options.warmup + run.options.duration).count();
   run.show_progress = run.point_s * static_cast<double>(run.points) >= 5;
   auto display = make_reporter(gb.format, gb.use_color(isatty(STDOUT_FILENO) != 0), gb.tabular);
@@ -296,6 +334,7 @@ int main(int argc, char** argv) {
                  disturbed, run.rows.size());
     status = 1;
   }
+  if (run.options.exec) std::remove(run.options.exec->log_path.c_str());
   if (interrupted) {
     std::fprintf(stderr, "inflight_sweep: interrupted; kept the %zu finished points\n",
                  run.rows.size());

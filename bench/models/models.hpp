@@ -10,6 +10,7 @@
 
 #include "inflight/topology.hpp"
 #include "models/dispatcher.hpp"
+#include "models/exec.hpp"
 #include "models/processes.hpp"
 #include "models/stealing.hpp"
 #include "models/threads.hpp"
@@ -72,6 +73,22 @@ inline point_result run_point(const point_spec& spec, model m, const point_handl
   const std::size_t shards = t.slots_stay_on_workers ? spec.vcpus * t.workers_per_vcpu : 64;
   detail::point_context ctx(spec, handler, shards);
   runner_of(m)(ctx, r, tick);
+  ctx.collect(r);
+  return r;
+}
+
+/// Runs one exec point: the runtime of `spec.exec` at `spec`'s concurrency, driven through a
+/// local Runtime API (models/exec.hpp). Throws std::runtime_error when the runtime cannot start,
+/// fails its init, or dies during the point (with the last lines of its output).
+inline point_result run_exec_point(const point_spec& spec, const progress& tick = {}) {
+  point_result r;
+  r.per_vcpu = spec.per_vcpu;
+  r.vcpus = spec.vcpus;
+  r.in_flight = spec.in_flight();
+  r.cpus = spec.cpus.empty() ? detect_vcpus().cpus.size() : spec.cpus.size();
+  const point_handler none;  // the runtime runs the user's own handler
+  detail::point_context ctx(spec, none, 1);
+  detail::run_exec_model(ctx, r, tick);
   ctx.collect(r);
   return r;
 }

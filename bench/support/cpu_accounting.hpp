@@ -40,11 +40,12 @@ struct process_cpu {
   int last_cpu = -1;
 };
 
-/// Every process but this one and its children, from /proc/<pid>/stat (utime + stime, which the
+/// Every process but this one, its children and process group `own_group` (an exec point's
+/// runtime; 0: none), from /proc/<pid>/stat (utime + stime, which the
 /// kernel scales to each task's precise runtime). Summing the other processes, rather than
 /// subtracting this one from /proc/stat's per-CPU busy time, avoids the tick-sampling bias of the
 /// latter, which read 5-13% "others" beside a sweep on a quiet VM.
-inline std::map<pid_t, process_cpu> other_processes_cpu() {
+inline std::map<pid_t, process_cpu> other_processes_cpu(pid_t own_group = 0) {
   std::map<pid_t, process_cpu> out;
   const pid_t self = ::getpid();
   const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
@@ -63,8 +64,9 @@ inline std::map<pid_t, process_cpu> other_processes_cpu() {
     std::vector<std::string> f;
     std::string x;
     while (fields >> x) f.push_back(x);
-    // After the name: state(0) ppid(1) ... utime(11) stime(12) ... processor(36).
+    // After the name: state(0) ppid(1) pgrp(2) ... utime(11) stime(12) ... processor(36).
     if (f.size() < 37 || std::atol(f[1].c_str()) == self) continue;
+    if (own_group != 0 && std::atol(f[2].c_str()) == own_group) continue;
     out[pid] = {static_cast<double>(std::atoll(f[11].c_str()) + std::atoll(f[12].c_str())) / hz,
                 std::atoi(f[36].c_str())};
   }

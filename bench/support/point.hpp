@@ -7,9 +7,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <random>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "inflight/histogram.hpp"
@@ -21,6 +25,20 @@ namespace inflight::bench {
 
 using steady = std::chrono::steady_clock;
 
+/// What an exec point runs: the user's runtime process, driven through a local Runtime API
+/// (bench/models/exec.hpp) instead of an in-process handler.
+struct exec_spec {
+  std::vector<std::string> argv;                         // the command's words; argv[0] as given
+  std::string path;                                      // argv[0] resolved for execve
+  std::string label;                                     // the points' name: exec:LABEL/...
+  std::string cwd;                                       // absolute; LAMBDA_TASK_ROOT
+  std::vector<std::string> events;                       // payloads, round robin
+  std::vector<std::pair<std::string, std::string>> env;  // --env, over LMI's variables
+  std::chrono::milliseconds deadline{3000};              // Lambda-Runtime-Deadline-Ms
+  std::chrono::nanoseconds init_timeout{std::chrono::seconds(10)};
+  std::string log_path;  // the runtime's stdout and stderr, rewritten each point
+};
+
 /// What a point runs: its concurrency, where, and how load arrives.
 struct point_spec {
   std::size_t vcpus = 1;     // modelled vCPUs
@@ -31,7 +49,8 @@ struct point_spec {
   arrival_process arrivals = arrival_process::poisson;
   std::chrono::nanoseconds warmup{0}, duration{std::chrono::seconds(1)};
   std::uint64_t seed = 1;
-  std::size_t stack_size = 128 * 1024;  // each fiber's stack, for the fiber-based models
+  std::size_t stack_size = 128 * 1024;    // each fiber's stack, for the fiber-based models
+  std::shared_ptr<const exec_spec> exec;  // an exec point's runtime; null for the models
 
   std::size_t in_flight() const { return per_vcpu * vcpus; }
   bool pinned() const { return !cpus.empty(); }
@@ -70,6 +89,17 @@ struct point_result {
   double floor_p99_us = 0;        // the timer floor's p99, the worse of a probe before and after
   double mean_occupancy = 0;      // open loop: mean slots in use, sampled every millisecond
   latency_histogram arrival_lag;  // open loop: how late the generator issued each arrival
+  // Exec points only (bench/models/exec.hpp): the real runtime and the Runtime API server.
+  bool exec = false;
+  double runtime_cpu_seconds = 0;  // the runtime's process group, in the window
+  double server_cpu_seconds = 0;   // the Runtime API server's thread, in the window
+  double init_ms = 0;              // runtime start to its first GET /next
+  double rss_init_mb = 0, rss_peak_mb = 0;
+  std::uint64_t issued = 0;  // invocations made available in the window
+  std::uint64_t errors = 0, deadline_overruns = 0, timeouts = 0;
+  std::map<std::string, std::uint64_t> error_types;  // errorType -> count
+  bool server_shares_cpus = false;  // no CPU outside the point's: the server ran among them
+  std::string confinement;          // how the runtime was told its vCPUs
 };
 
 namespace detail {
@@ -98,6 +128,13 @@ class point_context {
   }
 
   slot_state& slot(std::size_t i) { return slots_[i]; }
+
+  // Starts the point's clock again at `t` (an exec point, once its runtime is ready).
+  void restart_clock(steady::time_point t) {
+    start = t;
+    window_start = start + spec.warmup;
+    window_end = window_start + spec.duration;
+  }
 
   // Registers the calling thread as one that runs invocations, once per thread and point (a
   // thread-local compare on every later call), so the window counts its CPU as the model's.
@@ -187,6 +224,7 @@ class point_context {
   const point_spec& spec;
   const point_handler& handler;
   steady::time_point start, window_start, window_end;
+  pid_t runtime_group = 0;  // an exec point's runtime: its CPU is the point's, not "others"
 
  private:
   static constexpr std::size_t flush_at = 256;
@@ -207,12 +245,18 @@ class point_context {
 // Waits for the window, reading at both ends the invocation threads' CPU, the process's, every
 // other process's, and /proc/stat's steal for the point's CPUs; every 5 ms it samples `occupancy`
 // (open loop) and tells `tick` the fraction of the point done.
+//
+// `stop` (optional) ends the wait early when it returns true (an exec point's runtime died);
+// `mark` (optional) runs right after the readings at the window's start (false) and end (true).
 inline void await_window(point_context& ctx, point_result& r,
                          const std::function<void(double)>& tick,
-                         const std::function<double()>& occupancy = {}) {
+                         const std::function<double()>& occupancy = {},
+                         const std::function<bool()>& stop = {},
+                         const std::function<void(bool)>& mark = {}) {
   std::size_t samples = 0;
   auto sleep_until_or_tick = [&](steady::time_point until) {
     while (steady::now() < until) {
+      if (stop && stop()) return;
       std::this_thread::sleep_until(std::min(until, steady::now() + std::chrono::milliseconds(5)));
       if (occupancy && ctx.in_window(steady::now())) {
         r.mean_occupancy += occupancy();
@@ -227,12 +271,15 @@ inline void await_window(point_context& ctx, point_result& r,
   sleep_until_or_tick(ctx.window_start);
   const auto cpu0 = process_cpu_time();
   const double steal0 = read_steal_seconds(ctx.spec.cpus);
-  const auto others0 = other_processes_cpu();
+  const auto others0 = other_processes_cpu(ctx.runtime_group);
   ctx.mark_thread_cpu();
+  if (mark) mark(false);
   sleep_until_or_tick(ctx.window_end);
   const auto cpu1 = process_cpu_time();
   const double steal1 = read_steal_seconds(ctx.spec.cpus);
-  r.others_cpu_seconds = cpu_used_between(others0, other_processes_cpu(), ctx.spec.cpus);
+  if (mark) mark(true);
+  r.others_cpu_seconds =
+      cpu_used_between(others0, other_processes_cpu(ctx.runtime_group), ctx.spec.cpus);
   r.model_cpu_seconds = ctx.thread_cpu_since_mark();
   r.window_s = std::chrono::duration<double>(ctx.window_end - ctx.window_start).count();
   r.process_cpu_seconds = std::chrono::duration<double>(cpu1 - cpu0).count();

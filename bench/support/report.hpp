@@ -18,10 +18,13 @@
 
 namespace inflight::bench {
 
-/// The load profile part of a point's name: mode, IO wait, CPU work, and rate in open loop.
+/// The load profile part of a point's name: mode, IO wait, CPU work, and rate in open loop. An
+/// exec point names IO wait and CPU work only when given (the handler's nominal costs).
 inline std::string profile_name(const sweep_options& o) {
-  std::string p = fmt::format("{}/io:{}/cpu:{}", o.mode == loop_mode::open ? "open" : "closed",
-                              o.io_wait.to_string(), o.cpu_work.to_string());
+  std::string p = o.mode == loop_mode::open ? "open" : "closed";
+  if (!o.exec || o.nominal) {
+    p += fmt::format("/io:{}/cpu:{}", o.io_wait.to_string(), o.cpu_work.to_string());
+  }
   if (o.mode == loop_mode::open) {
     p +=
         fmt::format("/rate:{}{}", o.rate, o.arrivals == arrival_process::uniform ? ":uniform" : "");
@@ -33,6 +36,11 @@ inline std::string profile_name(const sweep_options& o) {
 /// different machines line up point by point.
 inline std::string point_name(const sweep_options& o, model m, std::size_t per_vcpu) {
   return fmt::format("{}/{}/per_vcpu:{}", model_name(m), profile_name(o), per_vcpu);
+}
+
+/// An exec point's name: exec:LABEL, load profile, per-vCPU concurrency.
+inline std::string exec_point_name(const sweep_options& o, std::size_t per_vcpu) {
+  return fmt::format("exec:{}/{}/per_vcpu:{}", o.exec->label, profile_name(o), per_vcpu);
 }
 
 /// Whether `samples` latencies are enough to report percentile q: at least 10 beyond it, so
@@ -66,6 +74,13 @@ struct point_row {
   // With --benchmark_repetitions: how many, and the spread around this (median) repetition.
   std::size_t repetitions = 1;
   double throughput_min = 0, throughput_max = 0, throughput_cv = 0, p99_min_us = 0, p99_max_us = 0;
+  // Exec points: the real runtime's own figures (see point_result).
+  bool exec = false;
+  double runtime_cpu_us_per_call = 0, server_cpu_us_per_call = 0;
+  double rss_peak_mb = 0, rss_per_slot_kb = 0, init_ms = 0;
+  double errors = 0, deadline_overruns = 0, timeouts = 0, issued = 0;
+  std::string error_types;  // "Error x10, ..." ("" when none)
+  bool server_shares_cpus = false;
 };
 
 /// One row per point: a point measured several times (--benchmark_repetitions) becomes its
@@ -120,15 +135,51 @@ struct interference_limits {
 
 /// The point's row. `first_floor_p99_us` is the sweep's first timer-floor probe (0: no floor
 /// check).
+inline point_row make_row(const sweep_options& o, const std::string& model_label, bool default_cap,
+                          const point_result& r, const std::string& name,
+                          double first_floor_p99_us);
+
 inline point_row make_row(const sweep_options& o, model m, const point_result& r,
                           const std::string& name, double first_floor_p99_us = 0) {
+  return make_row(o, model_name(m), model_default_per_vcpu(m) == r.per_vcpu, r, name,
+                  first_floor_p99_us);
+}
+
+/// An exec point's row: the figures of every point, plus the runtime's own.
+inline point_row make_exec_row(const sweep_options& o, const point_result& r,
+                               const std::string& name, double first_floor_p99_us = 0) {
+  point_row row = make_row(o, "exec:" + o.exec->label, false, r, name, first_floor_p99_us);
+  row.exec = true;
+  if (!o.nominal) row.efficiency = 0;  // no nominal costs: no ideal to compare with
+  const double calls = static_cast<double>(r.completed + r.failed);
+  row.runtime_cpu_us_per_call = calls > 0 ? r.runtime_cpu_seconds / calls * 1e6 : 0;
+  row.server_cpu_us_per_call = calls > 0 ? r.server_cpu_seconds / calls * 1e6 : 0;
+  row.rss_peak_mb = r.rss_peak_mb;
+  row.rss_per_slot_kb = std::max(0.0, r.rss_peak_mb - r.rss_init_mb) * 1024 /
+                        static_cast<double>(std::max<std::size_t>(1, r.in_flight));
+  row.init_ms = r.init_ms;
+  row.errors = static_cast<double>(r.errors);
+  row.deadline_overruns = static_cast<double>(r.deadline_overruns);
+  row.timeouts = static_cast<double>(r.timeouts);
+  row.issued = static_cast<double>(r.issued);
+  for (const auto& [type, n] : r.error_types) {
+    row.error_types += fmt::format("{}{} x{}", row.error_types.empty() ? "" : ", ", type, n);
+  }
+  row.server_shares_cpus = r.server_shares_cpus;
+  // The Runtime API server is harness, never the runtime's: harness_cpu_pct holds it.
+  return row;
+}
+
+inline point_row make_row(const sweep_options& o, const std::string& model_label, bool default_cap,
+                          const point_result& r, const std::string& name,
+                          double first_floor_p99_us) {
   point_row row;
   row.name = name;
-  row.model = model_name(m);
+  row.model = model_label;
   row.per_vcpu = r.per_vcpu;
   row.vcpus = r.vcpus;
   row.in_flight = r.in_flight;
-  row.default_cap = model_default_per_vcpu(m) == r.per_vcpu;
+  row.default_cap = default_cap;
   row.throughput = r.window_s > 0 ? static_cast<double>(r.completed) / r.window_s : 0;
   row.throughput_per_vcpu = row.throughput / static_cast<double>(r.vcpus);
   const auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e3; };
@@ -215,6 +266,25 @@ inline void set_counters(benchmark::State& state, const point_row& row) {
   c["arrival_lag_p99_us"] = row.arrival_lag_p99_us;
   c["arrival_lag_max_us"] = row.arrival_lag_max_us;
   c["unstarted"] = row.unstarted;
+  if (row.exec) {
+    c["runtime_cpu_us_per_call"] = row.runtime_cpu_us_per_call;
+    c["server_cpu_us_per_call"] = row.server_cpu_us_per_call;
+    c["rss_peak_mb"] = row.rss_peak_mb;
+    c["rss_per_slot_kb"] = row.rss_per_slot_kb;
+    c["init_ms"] = row.init_ms;
+    c["errors"] = row.errors;
+    c["deadline_overruns"] = row.deadline_overruns;
+    c["timeouts"] = row.timeouts;
+    c["issued"] = row.issued;
+    c["server_shares_cpus"] = row.server_shares_cpus ? 1 : 0;
+  }
+}
+
+// A CSV field's text with its double quotes doubled (the caller adds the outer quotes).
+inline std::string csv_escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out;
 }
 
 inline void write_csv_header(std::ostream& out) {
@@ -222,7 +292,8 @@ inline void write_csv_header(std::ostream& out) {
          "p90_us,p99_us,p999_us,max_us,mean_us,cpu_util,throttled,failed,arrivals,completed,"
          "efficiency,littles_law_check,workers,threads,processes,unstarted,samples,"
          "arrival_lag_p99_us,arrival_lag_max_us,harness_cpu_pct,others_cpu_pct,steal_pct,"
-         "floor_p99_us,interference\n";
+         "floor_p99_us,interference,runtime_cpu_us_per_call,server_cpu_us_per_call,rss_peak_mb,"
+         "rss_per_slot_kb,init_ms,errors,deadline_overruns,timeouts,issued,error_types\n";
   out.flush();
 }
 
@@ -235,13 +306,18 @@ inline void write_csv_row(std::ostream& out, const point_row& r) {
   out << fmt::format(
       "{},{},{},{},{},{},{:.3f},{:.3f},{},{},{},{},{:.3f},{:.3f},"
       "{:.4f},{},{},{},{},{:.4f},{:.4f},{},{},{},{},{},{:.3f},{:.3f},{:.2f},{:.2f},{:.2f},{:.1f},"
-      "{}\n",
+      "{},{}\n",
       r.name, r.model, r.per_vcpu, r.vcpus, r.in_flight, r.default_cap ? 1 : 0, r.throughput,
       r.throughput_per_vcpu, pct(r.p50_us, 50), pct(r.p90_us, 90), pct(r.p99_us, 99),
       pct(r.p999_us, 99.9), r.max_us, r.mean_us, r.cpu_util, r.throttled, r.failed, r.arrivals,
       r.completed, r.efficiency, r.littles_law_check, r.workers, r.threads, r.processes,
       r.unstarted, r.samples, r.arrival_lag_p99_us, r.arrival_lag_max_us, r.harness_cpu_pct,
-      r.others_cpu_pct, r.steal_pct, r.floor_p99_us, r.interference.empty() ? 0 : 1);
+      r.others_cpu_pct, r.steal_pct, r.floor_p99_us, r.interference.empty() ? 0 : 1,
+      r.exec ? fmt::format("{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{},{},{},{},\"{}\"",
+                           r.runtime_cpu_us_per_call, r.server_cpu_us_per_call, r.rss_peak_mb,
+                           r.rss_per_slot_kb, r.init_ms, r.errors, r.deadline_overruns, r.timeouts,
+                           r.issued, csv_escaped(r.error_types))
+             : std::string(",,,,,,,,,"));
   out.flush();
 }
 
@@ -330,6 +406,44 @@ inline std::string format_table(const sweep_options& o, const std::vector<point_
                              : std::string("n/a"));
     }
     out += "CV: coefficient of variation of throughput over the repetitions; ! above 5%.\n";
+  }
+  if (std::any_of(rows.begin(), rows.end(), [](const point_row& r) { return !r.exec; })) {
+    out +=
+        "The models run the handler on each runtime's thread layout but exclude the runtime's own "
+        "CPU per invocation (the real Node.js client spends 400-900 us); --exec measures your "
+        "function in its real runtime.\n";
+  }
+  if (std::any_of(rows.begin(), rows.end(), [](const point_row& r) { return r.exec; })) {
+    out += fmt::format(
+        "\nThe runtime at each exec point:\n{:<16} {:>8} {:>8} {:>11} {:>10} {:>9} "
+        "{:>9} {:>7} {:>9} {:>8}\n",
+        "runtime", "per_vCPU", "init_ms", "runtime_us", "server_us", "rss_MB", "slot_KB", "errors",
+        "overruns", "timeouts");
+    bool shared = false;
+    for (const auto& r : rows) {
+      if (!r.exec) continue;
+      shared = shared || r.server_shares_cpus;
+      out += fmt::format(
+          "{:<16} {:>8} {:>8.1f} {:>11.1f} {:>10.1f} {:>9.1f} {:>9.1f} {:>7} "
+          "{:>9} {:>8}\n",
+          r.model, r.per_vcpu, r.init_ms, r.runtime_cpu_us_per_call, r.server_cpu_us_per_call,
+          r.rss_peak_mb, r.rss_per_slot_kb, r.errors, r.deadline_overruns, r.timeouts);
+    }
+    for (const auto& r : rows) {
+      if (r.exec && !r.error_types.empty()) {
+        out += fmt::format("{} per_vCPU {}: errors by errorType: {}\n", r.model, r.per_vcpu,
+                           r.error_types);
+      }
+    }
+    out +=
+        "init_ms: start to the first GET /next. runtime_us: the runtime's CPU (all its processes "
+        "and threads) per invocation; CPU% is that over the vCPUs. server_us: the Runtime API "
+        "server's own CPU per invocation, never in CPU%. rss_MB: the runtime's peak RSS; slot_KB: "
+        "its growth over init per slot. overruns: responses after their deadline; timeouts: no "
+        "answer by deadline + 1 s (failed).\n";
+    out += shared ? "The server ran on the point's own CPUs (the machine has none outside them): "
+                    "its CPU was taken from the runtime's vCPUs.\n"
+                  : "The server ran on CPUs outside the point's.\n";
   }
   std::size_t disturbed = 0;
   for (const auto& r : rows) {

@@ -2,9 +2,21 @@
 // inflight_sweep's flags: parsing, validation and the --help text. Every error is one line that
 // names the flag, the value and the valid range; the program prints it and exits 2.
 
+#include <limits.h>  // PATH_MAX
+#include <stdlib.h>  // realpath
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -14,8 +26,11 @@
 #include "inflight/limits.hpp"
 #include "inflight/topology.hpp"
 #include "models/traits.hpp"
+#include "runtime_api/command_line.hpp"
+#include "runtime_api/runtime_process.hpp"
 #include "support/flags.hpp"
 #include "support/load_profile.hpp"
+#include "support/point.hpp"
 
 namespace inflight::bench {
 
@@ -41,6 +56,10 @@ struct sweep_options {
   std::string scenario = "default";
   std::uint64_t seed = 1;
   bool strict = false;  // a point flagged for interference makes the exit status 1
+  // --exec: the user's runtime process instead of the models (bench/models/exec.hpp).
+  std::shared_ptr<const exec_spec> exec;
+  std::string exec_command;  // --exec as given
+  bool nominal = false;      // --io_wait or --cpu_work given: the handler's nominal costs (eff)
   bool help = false;
   std::vector<std::string> given;  // the flags as given, for the report
 };
@@ -69,7 +88,21 @@ inline std::string sweep_help() {
   --scenario=NAME     default, or seed: the seed's 2 s IO wait
   --seed=N            seed of the wait and arrival generators. Default 1
   --csv=PATH          also write one CSV row per point
+  --strict            exit 1 when a point ran beside other work (interference)
   --help              this text
+
+Your own function in its real runtime, instead of --model (each point starts it afresh):
+  --exec='CMD ARGS'   the runtime's command, split with shell-like quoting, run without a
+                      shell, e.g. --exec='node_modules/.bin/aws-lambda-ric index.io'
+  --label=NAME        the points' name, exec:NAME/... Default: the command's base name
+  --cwd=DIR           its working directory and LAMBDA_TASK_ROOT. Default: the current one
+  --event=FILE        the payload: one JSON document, or JSON Lines used round robin.
+                      Default {}
+  --env=K=V           a variable over those LMI sets (AWS_LAMBDA_RUNTIME_API,
+                      AWS_LAMBDA_MAX_CONCURRENCY, _HANDLER=index.handler, ...); repeatable
+  --deadline=D        Lambda-Runtime-Deadline-Ms after availability, 1ms..900s. Default 3s
+  --init_timeout=D    time allowed from start to the first /next, 100ms..600s. Default 10s
+  --io_wait, --cpu_work with --exec: the handler's nominal costs, for eff (n/a otherwise)
 
 Google Benchmark's flags: --benchmark_out=run.json keeps the JSON (rewritten whole after
 every point, so it always parses), --benchmark_out_format=json|console,
@@ -99,6 +132,13 @@ inline std::string sweep_flag_range(const std::string& flag, std::size_t vcpus) 
   if (flag == "scenario") return "default, seed";
   if (flag == "seed") return "0..999999999999";
   if (flag == "csv") return "a file path";
+  if (flag == "exec") return "a command line: the runtime and its arguments";
+  if (flag == "label") return "letters, digits, '.', '_' and '-'";
+  if (flag == "cwd") return "a directory";
+  if (flag == "event") return "a readable file of JSON or JSON Lines";
+  if (flag == "env") return "NAME=VALUE";
+  if (flag == "deadline") return "1ms..900s";
+  if (flag == "init_timeout") return "100ms..600s";
   return "see --help";
 }
 
@@ -189,6 +229,9 @@ inline std::vector<model> parse_models(const std::string& text) {
 namespace detail {
 inline sweep_options parse_sweep_options_unchecked(const std::vector<std::string>& args,
                                                    const vcpu_info& machine);
+inline std::shared_ptr<const exec_spec> parse_exec(
+    std::map<std::string, std::string>& flags,
+    const std::vector<std::pair<std::string, std::string>>& env);
 }  // namespace detail
 
 /// Parses the flags left after Google Benchmark took its own. `machine` is the detected vCPU
@@ -210,7 +253,9 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
   o.available = machine.count;
   o.vcpus = machine.count;
   std::string per_vcpu_text, io_text, cpu_text, duration_text, warmup_text, rate_text;
-  bool rate_given = false, arrivals_given = false;
+  bool rate_given = false, arrivals_given = false, model_given = false;
+  std::map<std::string, std::string> exec_flags;
+  std::vector<std::pair<std::string, std::string>> env;
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
       o.help = true;
@@ -229,16 +274,31 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
     const std::string name = arg.substr(2, eq - 2);
     const std::string value = arg.substr(eq + 1);
     o.given.push_back(arg);
-    static const char* const known[] = {"per_vcpu", "vcpus", "io_wait",  "cpu_work", "model",
-                                        "mode",     "rate",  "arrivals", "duration", "warmup",
-                                        "scenario", "seed",  "csv"};
+    static const char* const known[] = {
+        "per_vcpu", "vcpus",    "io_wait", "cpu_work", "model",    "mode",        "rate",
+        "arrivals", "duration", "warmup",  "scenario", "seed",     "csv",         "exec",
+        "label",    "cwd",      "event",   "env",      "deadline", "init_timeout"};
     if (std::find(std::begin(known), std::end(known), name) == std::end(known)) {
       throw usage_error("unknown flag '--" + name + "'; see --help");
     }
     if (value.empty()) {
       detail::usage(name, value, "needs a value; valid: " + sweep_flag_range(name, machine.count));
     }
-    if (name == "per_vcpu") {
+    if (name == "exec" || name == "label" || name == "cwd" || name == "event" ||
+        name == "deadline" || name == "init_timeout") {
+      exec_flags[name] = value;
+    } else if (name == "env") {
+      const auto k = value.find('=');
+      const std::string key = value.substr(0, k);
+      if (k == std::string::npos || key.empty() || (key[0] >= '0' && key[0] <= '9') ||
+          !std::all_of(key.begin(), key.end(), [](char c) {
+            return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                   (c >= '0' && c <= '9');
+          })) {
+        detail::usage(name, value, "valid: NAME=VALUE, NAME of letters, digits and '_'");
+      }
+      env.emplace_back(key, value.substr(k + 1));
+    } else if (name == "per_vcpu") {
       per_vcpu_text = value;
     } else if (name == "vcpus") {
       const auto n = detail::parse_count(name, value, "1.." + std::to_string(machine.count));
@@ -256,6 +316,7 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       o.cpu_work = duration_distribution::parse(value, "--cpu_work");
     } else if (name == "model") {
       o.models = detail::parse_models(value);
+      model_given = true;
     } else if (name == "mode") {
       if (value == "closed")
         o.mode = loop_mode::closed;
@@ -336,7 +397,120 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
   }
   o.pin = o.vcpus < o.available;
   o.per_vcpu = per_vcpu_text.empty() ? o.per_vcpu : detail::parse_per_vcpu(per_vcpu_text, o.vcpus);
+  if (exec_flags.count("exec") != 0) {
+    if (model_given) {
+      throw usage_error("--exec=" + exec_flags["exec"] +
+                        ": cannot be used with --model (--exec runs your runtime instead of a "
+                        "model; run the model in a sweep of its own)");
+    }
+    o.exec_command = exec_flags["exec"];
+    o.exec = detail::parse_exec(exec_flags, env);
+    o.models.clear();
+    o.nominal = !io_text.empty() || !cpu_text.empty();
+  } else {
+    for (const auto& [flag, value] : exec_flags) {
+      detail::usage(flag, value, "needs --exec (it configures your runtime's process)");
+    }
+    if (!env.empty()) {
+      detail::usage("env", env.front().first + "=" + env.front().second,
+                    "needs --exec (it configures your runtime's process)");
+    }
+  }
   return o;
+}
+
+// --exec and the flags that go with it, checked: the command can be executed, the directory and
+// the event file exist, the bounds hold.
+inline std::shared_ptr<const exec_spec> detail::parse_exec(
+    std::map<std::string, std::string>& flags,
+    const std::vector<std::pair<std::string, std::string>>& env) {
+  auto e = std::make_shared<exec_spec>();
+  const std::string command = flags["exec"];
+  try {
+    e->argv = runtime_api::split_command(command);
+  } catch (const std::invalid_argument& err) {
+    usage("exec", command,
+          std::string("cannot split the command: ") + err.what() +
+              "; valid: a command line, quoted as a shell would");
+  }
+  e->env = env;
+  if (flags.count("cwd") != 0) {
+    const std::string dir = flags["cwd"];
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      usage("cwd", dir, "not a directory; valid: an existing directory");
+    }
+    char real[PATH_MAX];
+    e->cwd = ::realpath(dir.c_str(), real) != nullptr ? real : dir;
+  } else {
+    char here[PATH_MAX];
+    e->cwd = ::getcwd(here, sizeof here) != nullptr ? here : ".";
+  }
+  e->path = runtime_api::resolve_command(e->argv.front(), e->cwd, env);
+  if (e->path.empty()) {
+    usage("exec", command,
+          "'" + e->argv.front() + "' " +
+              (e->argv.front().find('/') != std::string::npos
+                   ? "is not an executable file (relative to --cwd)"
+                   : "is not found in PATH") +
+              "; valid: a command that can be executed");
+  }
+  const std::string base = e->argv.front().substr(e->argv.front().rfind('/') + 1);
+  e->label = flags.count("label") != 0 ? flags["label"] : base;
+  if (e->label.empty() || e->label.size() > 64 ||
+      !std::all_of(e->label.begin(), e->label.end(), [](char c) {
+        return c == '_' || c == '-' || c == '.' || (c >= 'A' && c <= 'Z') ||
+               (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      })) {
+    usage("label", e->label, "valid: 1..64 letters, digits, '.', '_' and '-'");
+  }
+  if (flags.count("event") != 0) {
+    const std::string file = flags["event"];
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in || in.bad()) {
+      usage("event", file,
+            std::string("cannot read: ") + std::strerror(errno) + "; valid: a readable file");
+    }
+    const std::string all = text.str();
+    if (nlohmann::json::accept(all)) {
+      e->events.push_back(all);
+    } else {
+      std::istringstream lines(all);
+      std::string line;
+      std::size_t n = 0;
+      while (std::getline(lines, line)) {
+        ++n;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        if (!nlohmann::json::accept(line)) {
+          usage("event", file,
+                "line " + std::to_string(n) +
+                    " is not JSON; valid: one JSON document, or JSON Lines (one per line)");
+        }
+        e->events.push_back(line);
+      }
+      if (e->events.empty()) usage("event", file, "holds no JSON; valid: JSON or JSON Lines");
+    }
+  }
+  if (flags.count("deadline") != 0) {
+    const auto d = parse_duration(flags["deadline"], "--deadline");
+    if (d < std::chrono::milliseconds(1) || d > std::chrono::seconds(900)) {
+      usage("deadline", flags["deadline"], "valid range is 1ms..900s (Lambda's timeout)");
+    }
+    e->deadline = std::chrono::duration_cast<std::chrono::milliseconds>(d);
+  }
+  if (flags.count("init_timeout") != 0) {
+    const auto d = parse_duration(flags["init_timeout"], "--init_timeout");
+    if (d < std::chrono::milliseconds(100) || d > std::chrono::seconds(600)) {
+      usage("init_timeout", flags["init_timeout"], "valid range is 100ms..600s");
+    }
+    e->init_timeout = d;
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  e->log_path = std::string(tmp && *tmp ? tmp : "/tmp") + "/inflight-exec-" +
+                std::to_string(::getpid()) + ".log";
+  return e;
 }
 
 }  // namespace inflight::bench

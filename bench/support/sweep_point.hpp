@@ -31,6 +31,7 @@ inline point_spec spec_for(const sweep_options& o, std::size_t per_vcpu) {
   s.warmup = o.warmup;
   s.duration = o.duration;
   s.seed = o.seed;
+  s.exec = o.exec;
   return s;
 }
 
@@ -53,6 +54,18 @@ inline point_result run_point(const sweep_options& o, model m, std::size_t per_v
   };
   const double before = probe();
   point_result r = run_point(spec_for(o, per_vcpu), m, synthetic_handler(o), tick);
+  r.floor_p99_us = std::min(before, probe());
+  return r;
+}
+
+/// Runs the sweep's exec point at `per_vcpu` (see run_exec_point), with the same floor probes.
+inline point_result run_exec_point(const sweep_options& o, std::size_t per_vcpu,
+                                   const progress& tick = {}) {
+  const auto probe = [] {
+    return to_us(measure_timer_floor(std::chrono::microseconds(100), 200).p99);
+  };
+  const double before = probe();
+  point_result r = run_exec_point(spec_for(o, per_vcpu), tick);
   r.floor_p99_us = std::min(before, probe());
   return r;
 }

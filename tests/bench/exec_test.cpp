@@ -1,0 +1,259 @@
+// --exec end to end through the inflight_sweep binary, against a fake runtime (no Node): what
+// every exec point reports, counts conserved, errors by type, each fault failing only its point
+// with a clear line, bad input, and no runtime process outliving its point or the sweep.
+#include <dirent.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>  // PR_SET_CHILD_SUBREAPER
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/sweep_binary.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using inflight::test::parses;
+using inflight::test::run_result;
+using inflight::test::SweepBinary;
+using ::testing::HasSubstr;
+using ::testing::Not;
+namespace fs = std::filesystem;
+
+const std::string fake = FAKE_RUNTIME;
+
+// The pids of live processes whose name is `comm`.
+std::vector<pid_t> processes_named(const std::string& comm) {
+  std::vector<pid_t> out;
+  DIR* proc = opendir("/proc");
+  while (const dirent* e = readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/comm");
+    std::string name;
+    std::getline(in, name);
+    std::ifstream st(std::string("/proc/") + e->d_name + "/stat");
+    std::string stat;
+    std::getline(st, stat);
+    const auto close = stat.rfind(')');
+    const bool zombie =
+        close != std::string::npos && stat.size() > close + 2 && stat[close + 2] == 'Z';
+    if (name == comm && !zombie) out.push_back(std::atoi(e->d_name));
+  }
+  closedir(proc);
+  return out;
+}
+
+bool none_named(const std::string& comm, std::chrono::seconds within) {
+  const auto give_up = std::chrono::steady_clock::now() + within;
+  while (!processes_named(comm).empty()) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+class Exec : public SweepBinary {
+ protected:
+  nlohmann::json json() const {
+    return nlohmann::json::parse(inflight::test::scratch_dir::read(dir_ / "run.json"));
+  }
+  run_result sweep(const std::string& mode, std::vector<std::string> more = {}) {
+    std::vector<std::string> args{"--exec=" + fake + " " + mode, "--vcpus=1", "--duration=300ms",
+                                  "--warmup=100ms",
+                                  "--benchmark_out=" + (dir_ / "run.json").string()};
+    args.insert(args.end(), more.begin(), more.end());
+    return run(args);
+  }
+};
+
+TEST_F(Exec, EveryPointReportsTheRuntimesFiguresAndConservesItsCounts) {
+  const auto r = sweep("serve", {"--per_vcpu=1,4", "--csv=" + (dir_ / "run.csv").string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto doc = json();
+  EXPECT_EQ(doc["context"]["exec_command"], fake + " serve");
+  EXPECT_EQ(doc["context"]["exec_label"], "fake_runtime");
+  ASSERT_EQ(doc["benchmarks"].size(), 2u);
+  const char* names[] = {"exec:fake_runtime/closed/per_vcpu:1/iterations:1",
+                         "exec:fake_runtime/closed/per_vcpu:4/iterations:1"};
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& b = doc["benchmarks"][i];
+    EXPECT_EQ(b["name"], names[i]);
+    for (const char* counter : {"throughput",
+                                "p50_us",
+                                "p99_us",
+                                "cpu_util",
+                                "failed",
+                                "completed",
+                                "samples",
+                                "littles_law_check",
+                                "harness_cpu_pct",
+                                "others_cpu_pct",
+                                "steal_pct",
+                                "interference",
+                                "runtime_cpu_us_per_call",
+                                "server_cpu_us_per_call",
+                                "rss_peak_mb",
+                                "rss_per_slot_kb",
+                                "init_ms",
+                                "errors",
+                                "deadline_overruns",
+                                "timeouts",
+                                "issued"}) {
+      EXPECT_TRUE(b.contains(counter)) << counter;
+    }
+    EXPECT_GT(b["completed"].get<double>(), 0);
+    EXPECT_EQ(b["completed"].get<double>() + b["failed"].get<double>(), b["issued"].get<double>());
+    EXPECT_EQ(b["errors"], 0);
+    EXPECT_GT(b["runtime_cpu_us_per_call"].get<double>(), 0);
+    EXPECT_GT(b["server_cpu_us_per_call"].get<double>(), 0);
+    EXPECT_GT(b["rss_peak_mb"].get<double>(), 0);
+    EXPECT_GT(b["init_ms"].get<double>(), 0);
+    EXPECT_EQ(b["efficiency"], 0) << "no nominal costs given: no ideal";
+  }
+  EXPECT_THAT(r.out, HasSubstr("The runtime at each exec point:"));
+  const auto csv = slurp(dir_ / "run.csv");
+  EXPECT_THAT(csv, HasSubstr("runtime_cpu_us_per_call"));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+}
+
+TEST_F(Exec, ErrorsAreCountedByErrorType) {
+  const auto r = sweep("throw10", {"--per_vcpu=2"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto b = json()["benchmarks"][0];
+  EXPECT_GT(b["errors"].get<double>(), 0);
+  EXPECT_EQ(b["errors"], b["failed"]);
+  EXPECT_EQ(b["completed"].get<double>() + b["failed"].get<double>(), b["issued"].get<double>());
+  EXPECT_THAT(b["label"].get<std::string>(), HasSubstr("TestError"));
+  EXPECT_THAT(r.out, HasSubstr("errors by errorType: TestError x"));
+}
+
+TEST_F(Exec, InvocationsWithNoAnswerTimeOutAndAreCountedAsFailed) {
+  const auto r = sweep("drop5", {"--per_vcpu=8", "--deadline=1ms", "--warmup=0"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto b = json()["benchmarks"][0];
+  EXPECT_GT(b["timeouts"].get<double>(), 0);
+  EXPECT_EQ(b["timeouts"], b["failed"]);
+  EXPECT_EQ(b["completed"].get<double>() + b["failed"].get<double>(), b["issued"].get<double>());
+}
+
+TEST_F(Exec, ARuntimeThatStopsAnsweringFailsItsPoint) {
+  const auto r = sweep("stall", {"--per_vcpu=2", "--deadline=50ms", "--warmup=0"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("not measured: the runtime stopped answering: "));
+  EXPECT_THAT(r.err, HasSubstr("timed out (no answer by their deadline + 1 s) and none completed"));
+}
+
+TEST_F(Exec, EachFaultFailsItsPointWithOneClearLineAndTheSweepGoesOn) {
+  struct fault {
+    std::string mode, says;
+  };
+  for (const auto& f : {
+           fault{"exit",
+                 "the runtime exited with status 3 before its first /next; its output "
+                 "ends: fake_runtime: giving up on purpose"},
+           fault{"silent", "the runtime did not poll /next within the init timeout of 300 ms"},
+           fault{"init_error", "the runtime posted /runtime/init/error (Runtime.TestInitError)"},
+           fault{"garbage", "the runtime did not poll /next within the init timeout"},
+       }) {
+    const auto r = sweep(f.mode, {"--per_vcpu=1,2", "--init_timeout=300ms"});
+    EXPECT_EQ(r.status, 1) << f.mode << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("exec:fake_runtime/closed/per_vcpu:1: not measured: " + f.says))
+        << f.mode;
+    EXPECT_THAT(r.err, HasSubstr("2 of 2 points failed")) << f.mode << ": the sweep went on";
+    EXPECT_TRUE(parses((dir_ / "run.json").string())) << f.mode;
+    EXPECT_THAT(r.err, Not(HasSubstr("terminate"))) << f.mode;
+  }
+}
+
+TEST_F(Exec, BadInputIsOneLineAndExitTwo) {
+  struct bad {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const auto& b : std::vector<bad>{
+           {{"--exec=" + fake, "--model=fiber"}, "cannot be used with --model"},
+           {{"--exec="}, "--exec=: needs a value"},
+           {{"--exec='unclosed"}, "cannot split the command: an unclosed single quote"},
+           {{"--exec=no-such-command-inflight"}, "is not found in PATH"},
+           {{"--exec=./nothing/here"}, "is not an executable file"},
+           {{"--exec=" + fake, "--cwd=/no/such/dir"}, "--cwd=/no/such/dir: not a directory"},
+           {{"--exec=" + fake, "--event=/no/such/file"}, "--event=/no/such/file: cannot read"},
+           {{"--exec=" + fake, "--env=1BAD=x"}, "--env=1BAD=x: valid: NAME=VALUE"},
+           {{"--exec=" + fake, "--env=NOEQUALS"}, "--env=NOEQUALS: valid: NAME=VALUE"},
+           {{"--exec=" + fake, "--deadline=0ms"}, "--deadline=0ms: valid range is 1ms..900s"},
+           {{"--exec=" + fake, "--init_timeout=601s"}, "valid range is 100ms..600s"},
+           {{"--exec=" + fake, "--label=a/b"}, "--label=a/b: valid: 1..64 letters"},
+           {{"--label=x"}, "--label=x: needs --exec"},
+           {{"--env=A=b"}, "--env=A=b: needs --exec"},
+       }) {
+    const auto r = run(b.args);
+    EXPECT_EQ(r.status, 2) << b.args.front() << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(b.says)) << b.args.front();
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  const auto events = scratch_.write("bad.jsonl", "{\"a\":1}\n{oops\n");
+  const auto r = run({"--exec=" + fake, "--event=" + events});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("line 2 is not JSON"));
+}
+
+TEST_F(Exec, EventsGoToTheRuntimeAndTheEnvironmentIsLmis) {
+  // `env` as the runtime prints the variables it was given, then exits: the point fails with
+  // them in its output, which is what this test reads.
+  const auto events = scratch_.write("event.json", "{\"k\": 1}");
+  const auto r =
+      run({"--exec=env", "--env=EXTRA=yes", "--env=_HANDLER=index.io", "--event=" + events,
+           "--vcpus=1", "--per_vcpu=3", "--duration=100ms", "--warmup=0"});
+  EXPECT_EQ(r.status, 1);
+  const std::string log = r.err;
+  EXPECT_THAT(log, HasSubstr("the runtime exited with status 0 before its first /next"));
+  // Only the last lines are quoted; the full environment is checked through a script instead.
+  const auto script = scratch_.write("rt.sh", "#!/bin/sh\nenv > \"$OUT\"\n");
+  fs::permissions(script, fs::perms::owner_all);
+  const auto out = (dir_ / "env.txt").string();
+  run({"--exec=" + script, "--env=OUT=" + out, "--env=_HANDLER=index.io", "--cwd=" + dir_.string(),
+       "--vcpus=1", "--per_vcpu=3", "--duration=100ms", "--warmup=0"});
+  const auto env = slurp(out);
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_RUNTIME_API=127.0.0.1:"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_MAX_CONCURRENCY=3\n"));
+  EXPECT_THAT(env, HasSubstr("_HANDLER=index.io\n")) << "--env overrides LMI's default";
+  EXPECT_THAT(env, HasSubstr("LAMBDA_TASK_ROOT=" + fs::canonical(dir_).string() + "\n"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=2048\n"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_NODEJS_WORKER_COUNT=8\n"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_FUNCTION_NAME=rt.sh\n"));
+}
+
+TEST_F(Exec, NoRuntimeProcessOutlivesItsPointOrTheSweep) {
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  // A finished sweep: the runtime's grandchild ends with its point.
+  auto r = sweep("'grandchild' inflight-gc-a", {"--per_vcpu=1"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(none_named("inflight-gc-a", 10s));
+  // SIGTERM mid-point, and SIGKILL of the sweep itself: the keeper ends the group.
+  for (int sig : {SIGTERM, SIGKILL}) {
+    const std::string name = sig == SIGTERM ? "inflight-gc-t" : "inflight-gc-k";
+    const pid_t pid = start({"--exec=" + fake + " grandchild " + name, "--vcpus=1", "--per_vcpu=1",
+                             "--duration=20s", "--warmup=0"});
+    const auto give_up = std::chrono::steady_clock::now() + 30s;
+    while (processes_named(name).empty() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_FALSE(processes_named(name).empty()) << "the grandchild never started";
+    kill(pid, sig);
+    r = finish(pid);
+    EXPECT_EQ(r.status, 128 + sig) << r.err;
+    EXPECT_TRUE(none_named(name, 10s))
+        << "a runtime process outlived the sweep after signal " << sig;
+  }
+  prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+}  // namespace

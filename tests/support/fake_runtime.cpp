@@ -1,0 +1,101 @@
+// A runtime for the exec tests that needs no Node: it speaks the Runtime API from
+// AWS_LAMBDA_MAX_CONCURRENCY threads (1 without it), each looping GET /next -> 2 ms -> POST
+// response, and misbehaves on purpose as its first argument says:
+//   serve          as above
+//   throw10        every tenth invocation is posted to /error as errorType "TestError"
+//   exit           prints a line to stderr and exits with status 3 before polling
+//   silent         never polls
+//   init_error     posts /runtime/init/error (errorType "Runtime.TestInitError") and waits
+//   garbage        sends bytes that are not HTTP, forever
+//   drop5          never answers every fifth invocation (and goes on polling)
+//   stall          takes invocations but never answers any (and stays alive)
+//   grandchild     starts a grandchild that sleeps (argv[2] names it), then serves
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/blocking_http.hpp"
+
+namespace {
+
+const std::string next_path = "/2018-06-01/runtime/invocation/next";
+std::atomic<int> calls{0};
+
+void serve(const std::string& api, const std::string& mode) {
+  inflight::test::blocking_http c(api);
+  if (!c.connected()) return;
+  for (;;) {
+    const auto next = c.call("GET", next_path);
+    if (next.status != 200) return;
+    const std::string id = next.header("Lambda-Runtime-Aws-Request-Id");
+    const int n = ++calls;
+    if (mode == "stall") continue;
+    if (mode == "drop5" && n % 5 == 0) continue;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const std::string base = "/2018-06-01/runtime/invocation/" + id;
+    if (mode == "throw10" && n % 10 == 0) {
+      c.call("POST", base + "/error", R"({"errorMessage":"tenth","errorType":"TestError"})",
+             {{"Lambda-Runtime-Function-Error-Type", "TestError"}});
+    } else {
+      c.call("POST", base + "/response", R"({"ok":true})");
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "serve";
+  const char* api_env = std::getenv("AWS_LAMBDA_RUNTIME_API");
+  if (api_env == nullptr) {
+    std::fprintf(stderr, "fake_runtime: no AWS_LAMBDA_RUNTIME_API\n");
+    return 2;
+  }
+  const std::string api = api_env;
+  const char* c_env = std::getenv("AWS_LAMBDA_MAX_CONCURRENCY");
+  const int c = c_env ? std::atoi(c_env) : 1;
+  if (mode == "exit") {
+    std::fprintf(stderr, "fake_runtime: giving up on purpose\n");
+    return 3;
+  }
+  if (mode == "silent") {
+    std::this_thread::sleep_for(std::chrono::hours(1));
+    return 0;
+  }
+  if (mode == "init_error") {
+    inflight::test::blocking_http h(api);
+    h.call("POST", "/2018-06-01/runtime/init/error",
+           R"({"errorMessage":"cannot init","errorType":"Runtime.TestInitError"})",
+           {{"Lambda-Runtime-Function-Error-Type", "Runtime.TestInitError"}});
+    std::this_thread::sleep_for(std::chrono::hours(1));
+    return 0;
+  }
+  if (mode == "garbage") {
+    for (;;) {
+      inflight::test::blocking_http h(api);
+      h.send_raw("\x16\x03\x01 this is not HTTP\r\n\r\n");
+      h.closed_by_peer();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  if (mode == "grandchild") {
+    if (fork() == 0) {
+      // The grandchild: renamed so the test can look for it, then asleep.
+      const std::string name = argc > 2 ? argv[2] : "fake-grandchild";
+      prctl(PR_SET_NAME, name.c_str());
+      std::this_thread::sleep_for(std::chrono::hours(1));
+      _exit(0);
+    }
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < std::max(1, c); ++i) threads.emplace_back(serve, api, mode);
+  for (auto& t : threads) t.join();
+  return 0;
+}
