@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < options.files.size(); ++i) {
       files.push_back(
           load_sweep(options.files[i], options.labels.empty() ? "" : options.labels[i]));
+      if (options.match_per_vcpu) key_by_per_vcpu(files.back());
     }
     const comparison c = build_comparison(std::move(files), options);
     std::fputs(render_report(c, options).c_str(), stdout);

@@ -57,7 +57,8 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
     }
     throw compare_error(
         fmt::format("no point is common to all {} files ({}); points match by "
-                    "model, load profile and per-vCPU concurrency",
+                    "model, load profile and per-vCPU concurrency (--match=per_vcpu: by load and "
+                    "per-vCPU concurrency alone)",
                     c.files.size(), counts));
   }
   for (std::size_t i = 0; i < c.files.size(); ++i) {
@@ -81,7 +82,7 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
       }
       by_curve[{k.model, k.profile}].push_back(
           {k.per_vcpu, *x, p.value("p50_us"), p.value("p99_us"), p.value("p90_us"),
-           p.value("samples").value_or(0), p.value("cpu_util")});
+           p.value("samples").value_or(0), p.value("cpu_util"), p.value("rss_peak_mb")});
     }
     for (const auto& [id, n] : measured) by_curve[id];  // a curve whose points were all flagged
     for (auto& [id, points] : by_curve) {
@@ -106,7 +107,8 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
       }
       a.usl = fit_usl(n, x);
       a.knee_per_vcpu = knee(points);
-      a.rec = recommend(points, c.files[i].vcpus, o.p99_budget_us, o.cpu_target);
+      a.rec = recommend(points, c.files[i].vcpus, o.p99_budget_us, o.cpu_target,
+                        o.memory_per_vcpu_mb * static_cast<double>(c.files[i].vcpus));
       for (const auto& p : points) {
         if (a.rec.per_vcpu && p.per_vcpu == *a.rec.per_vcpu) a.throughput_at_rec = p.throughput;
       }

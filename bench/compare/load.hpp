@@ -279,8 +279,35 @@ inline sweep_file parse_sweep(const std::string& text, const std::string& path,
       }
       p.samples[counter].push_back(v);
     }
+    // Counters only some points have (exec points: the real runtime's memory), read when there.
+    for (const char* counter : {"rss_peak_mb"}) {
+      if (b.contains(counter) && b[counter].is_number() &&
+          std::isfinite(b[counter].get<double>()) && b[counter].get<double>() >= 0 &&
+          b[counter].get<double>() <= 1e9) {
+        p.samples[counter].push_back(b[counter].get<double>());
+      }
+    }
   }
   return f;
+}
+
+/// With --match=per_vcpu: every point keyed by load profile and per-vCPU concurrency alone (model
+/// "*"), so files of different models or labels line up. A file holding the same load and
+/// concurrency under two models keeps the first and lists the other as a problem.
+inline void key_by_per_vcpu(sweep_file& f) {
+  std::map<point_key, point_data> points;
+  for (auto& [k, p] : f.points) {
+    point_key any{"*", k.profile, k.per_vcpu};
+    if (points.count(any) != 0) {
+      f.problems.push_back(fmt::format(
+          "{}: {}: another model has the same load and per_vCPU; --match=per_vcpu keeps the "
+          "first (one model per file)",
+          f.path, k.name()));
+      continue;
+    }
+    points.emplace(any, std::move(p));
+  }
+  f.points = std::move(points);
 }
 
 /// Reads one inflight_sweep JSON file (see parse_sweep). Throws compare_error for an unreadable

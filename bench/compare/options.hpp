@@ -13,11 +13,13 @@ namespace inflight::bench::compare {
 
 struct compare_options {
   std::vector<std::string> files;
-  std::vector<std::string> labels;  // --label=A,B: one per file, in order
-  double p99_budget_us = 0;         // 0: twice the p50 at the lowest point
-  double target_rps = 0;            // 0: no scale-out estimate
-  double cpu_target = 1.0;          // the recommendation's CPU ceiling, a fraction
-  std::string format = "table";     // table or md
+  std::vector<std::string> labels;   // --label=A,B: one per file, in order
+  double p99_budget_us = 0;          // 0: twice the p50 at the lowest point
+  double target_rps = 0;             // 0: no scale-out estimate
+  double cpu_target = 1.0;           // the recommendation's CPU ceiling, a fraction
+  bool match_per_vcpu = false;       // --match=per_vcpu: pair points of any model or label
+  double memory_per_vcpu_mb = 2048;  // LMI's default: 2 GiB per vCPU
+  std::string format = "table";      // table or md
   std::string csv;
   std::string svg_prefix;
   bool help = false;
@@ -34,6 +36,12 @@ inline std::string compare_help() {
   --target_rps=R       also estimate the execution environments needed for R requests/s
   --cpu_target=P       recommend only caps whose CPU stays within P percent (1..100,
                        default 100), so environments are sized at that utilisation
+  --match=point|per_vcpu
+                       point (default): files line up by model, load and per-vCPU concurrency;
+                       per_vcpu: by load and per-vCPU concurrency only, so a real runtime
+                       (inflight_sweep --exec) and its model sit side by side (one curve a file)
+  --memory_per_vcpu=MB the environment's memory per vCPU (128..1048576, default 2048: LMI's 2 GiB);
+                       a cap whose measured rss_peak_mb exceeds it is never recommended
   --format=table|md    terminal table (default) or Markdown
   --csv=PATH           also write one CSV row per point and file
   --svg=PREFIX         write PREFIX-throughput.svg and PREFIX-p99.svg
@@ -85,6 +93,17 @@ inline compare_options parse_compare_options(const std::vector<std::string>& arg
       if (!p || *p < 1)
         throw compare_error("--cpu_target=" + value + ": valid range is 1..100 (%)");
       o.cpu_target = *p / 100;
+    } else if (name == "match") {
+      if (value != "point" && value != "per_vcpu") {
+        throw compare_error("--match=" + value + ": unknown; valid: point, per_vcpu");
+      }
+      o.match_per_vcpu = value == "per_vcpu";
+    } else if (name == "memory_per_vcpu") {
+      const auto m = parse_positive_number(value, 1048576);
+      if (!m || *m < 128) {
+        throw compare_error("--memory_per_vcpu=" + value + ": valid range is 128..1048576 (MB)");
+      }
+      o.memory_per_vcpu_mb = *m;
     } else if (name == "format") {
       if (value != "table" && value != "md") {
         throw compare_error("--format=" + value + ": unknown format; valid: table, md");

@@ -23,8 +23,9 @@ struct curve_point {
   double throughput = 0;
   std::optional<double> p50_us, p99_us;
   std::optional<double> p90_us;
-  double samples = 0;              // latencies behind the percentiles; 0: not recorded
-  std::optional<double> cpu_util;  // the model's CPU, a fraction of the vCPUs
+  double samples = 0;                 // latencies behind the percentiles; 0: not recorded
+  std::optional<double> cpu_util;     // the model's CPU, a fraction of the vCPUs
+  std::optional<double> rss_peak_mb;  // exec points: the real runtime's peak memory
 };
 
 /// The tail percentile a point can back: p99 with 1000 samples or more (or when the file did not
@@ -69,8 +70,11 @@ struct recommendation {
 /// (a fraction; 1 = 100%). The tail is p99 where the point has the samples for it, else the
 /// highest percentile it has them for (tail_of), and the reason says which. `budget_us` <= 0 means
 /// the default: twice the p50 of the lowest point (per-vCPU concurrency 1 in a full sweep).
+///
+/// `memory_mb` (0: none) is the environment's memory: a point whose measured rss_peak_mb exceeds
+/// it is never recommended.
 inline recommendation recommend(const std::vector<curve_point>& c, std::size_t vcpus,
-                                double budget_us, double cpu_target = 1.0) {
+                                double budget_us, double cpu_target = 1.0, double memory_mb = 0) {
   recommendation r;
   if (c.empty()) {
     r.why = "no points";
@@ -95,10 +99,14 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
     }
   }
   std::optional<std::size_t> best;
-  bool cpu_bound = false;
+  bool cpu_bound = false, memory_bound = false;
   for (std::size_t i = 0; i < stop; ++i) {
     const auto tail = tail_of(c[i]);
     if (!tail || tail->us > r.budget_us) continue;
+    if (memory_mb > 0 && c[i].rss_peak_mb && *c[i].rss_peak_mb > memory_mb) {
+      memory_bound = true;
+      continue;
+    }
     // At the default 100% there is no CPU limit: a saturated point reads 100.4% by accounting.
     if (cpu_target < 1.0 && c[i].cpu_util && *c[i].cpu_util > cpu_target + 1e-9) {
       cpu_bound = true;
@@ -108,9 +116,10 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
   }
   if (!best) {
     r.why = fmt::format(
-        "no per-vCPU concurrency up to the knee keeps its tail latency within {:.3f} ms ({}){}",
+        "no per-vCPU concurrency up to the knee keeps its tail latency within {:.3f} ms ({}){}{}",
         r.budget_us / 1e3, r.budget_source,
-        cpu_bound ? fmt::format(" with CPU within {:.0f}%", cpu_target * 100) : "");
+        cpu_bound ? fmt::format(" with CPU within {:.0f}%", cpu_target * 100) : "",
+        memory_bound ? fmt::format(" and its memory within {:.0f} MB", memory_mb) : "");
     return r;
   }
   const curve_point& p = c[*best];
@@ -143,7 +152,9 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
                               gain_per_doubling(c[*best - 1], p) * 100)
                 : "",
       cpu_bound ? fmt::format("; higher caps would run the CPU above {:.0f}%", cpu_target * 100)
-                : next);
+      : memory_bound
+          ? fmt::format("; higher caps would need more than the {:.0f} MB of memory", memory_mb)
+          : next);
   return r;
 }
 

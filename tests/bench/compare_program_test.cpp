@@ -136,6 +136,32 @@ TEST_F(CompareFiles, ACpuTargetCapsTheRecommendation) {
   EXPECT_EQ(run(path + " --cpu_target=101").status, 2);
 }
 
+TEST_F(CompareFiles, MatchPerVcpuPairsARealRuntimeWithItsModel) {
+  const auto model = sweep("model.json", 1, {1, 2, 4, 8}, "nodejs");
+  const auto real = sweep("real.json", 1, {1, 2, 4, 8}, "exec:ric");
+  const auto by_point = run(model + " " + real);
+  EXPECT_EQ(by_point.status, 2) << "by default different models never pair";
+  EXPECT_THAT(by_point.err, HasSubstr("no point is common to all 2 files"));
+  EXPECT_THAT(by_point.err, HasSubstr("--match=per_vcpu"));
+  const auto r = run(model + " " + real + " --match=per_vcpu --label=nodejs,ric");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("*  closed/io:2ms/cpu:0"));
+  EXPECT_THAT(r.out, HasSubstr("[A] nodejs"));
+  EXPECT_THAT(r.out, HasSubstr("[B] ric"));
+  EXPECT_EQ(run(model + " --match=model").status, 2);
+  EXPECT_EQ(run(model + " --memory_per_vcpu=64").status, 2);
+}
+
+TEST_F(CompareFiles, ACapWhoseMemoryExceedsTheEnvironmentIsNeverRecommended) {
+  auto doc = nlohmann::json::parse(slurp(sweep("m.json", 1, {1, 2, 4, 8}, "exec:ric")));
+  const double rss[] = {300, 600, 1200, 2400};
+  for (int i = 0; i < 4; ++i) doc["benchmarks"][i]["rss_peak_mb"] = rss[i];
+  const auto path = write("m.json", doc.dump());
+  EXPECT_THAT(run(path).out, HasSubstr("recommend per_vCPU 4"));
+  EXPECT_THAT(run(path).out, HasSubstr("higher caps would need more than the 2048 MB of memory"));
+  EXPECT_THAT(run(path + " --memory_per_vcpu=4096").out, HasSubstr("recommend per_vCPU 8"));
+}
+
 TEST_F(CompareFiles, TooFewSamplesForP99FallBackToTheHighestBackedPercentile) {
   auto doc = nlohmann::json::parse(slurp(sweep("s.json", 1, {1, 2, 4})));
   for (auto& b : doc["benchmarks"]) b["samples"] = 500;  // enough for p90, not p99

@@ -17,7 +17,7 @@ std::vector<curve_point> hand_curve() {
   const std::vector<double> p99_ms = {2, 2, 2, 2.1, 2.5, 5, 10};
   std::vector<curve_point> c;
   for (std::size_t i = 0; i < p.size(); ++i)
-    c.push_back({p[i], x[i], 2000.0, p99_ms[i] * 1000, {}, 0, {}});
+    c.push_back({p[i], x[i], 2000.0, p99_ms[i] * 1000, {}, 0, {}, {}});
   return c;
 }
 
@@ -25,11 +25,11 @@ TEST(Knee, IsWhereADoublingFirstAddsUnderTenPercent) {
   EXPECT_EQ(knee(hand_curve()), 16u);
   std::vector<curve_point> linear;
   for (std::size_t p = 1; p <= 64; p *= 2)
-    linear.push_back({p, 100.0 * static_cast<double>(p), {}, {}, {}, 0, {}});
+    linear.push_back({p, 100.0 * static_cast<double>(p), {}, {}, {}, 0, {}, {}});
   EXPECT_FALSE(knee(linear));
   // Non-doubling steps are normalised per doubling: 10 -> 40 over two doublings is +100% each.
-  EXPECT_NEAR(gain_per_doubling({10, 100, {}, {}, {}, 0, {}}, {40, 400, {}, {}, {}, 0, {}}), 1.0,
-              1e-12);
+  EXPECT_NEAR(gain_per_doubling({10, 100, {}, {}, {}, 0, {}, {}}, {40, 400, {}, {}, {}, 0, {}, {}}),
+              1.0, 1e-12);
 }
 
 TEST(Recommend, TakesTheLargestPointUpToTheKneeWithinTheDefaultBudget) {
