@@ -82,7 +82,7 @@ class load {
   virtual void woke(server&, steady::time_point) {}
   /// POST /runtime/init/error arrived.
   virtual void init_error(server&, const std::string& /*error_type*/) {}
-  /// About every 10 ms.
+  /// About every 50 ms (timeouts are checked then too).
   virtual void housekeeping(server&, steady::time_point) {}
 };
 
@@ -135,7 +135,7 @@ class server {
       if (now >= next_housekeeping) {
         expire(now);
         load_->housekeeping(*this, now);
-        next_housekeeping = now + std::chrono::milliseconds(10);
+        next_housekeeping = now + std::chrono::milliseconds(50);
       }
       const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(next_housekeeping - now);
       const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
@@ -217,7 +217,8 @@ class server {
     std::string in, out;
     std::size_t out_sent = 0;
     request_parser parser;
-    bool polling = false;  // parked on /next
+    bool polling = false;       // parked on /next
+    bool watching_out = false;  // EPOLLOUT is in its epoll interest
     bool close_after_write = false;
   };
 
@@ -233,9 +234,14 @@ class server {
                   static_cast<std::uint64_t>(k);
     ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
   }
+  // Asks for EPOLLOUT only while output waits, with one epoll_ctl when that changes (never per
+  // request: a syscall per request would cost as much as the request's own read).
   void rewatch(connection& c) {
+    const bool want_out = c.out_sent < c.out.size();
+    if (want_out == c.watching_out) return;
+    c.watching_out = want_out;
     epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP | (c.out_sent < c.out.size() ? EPOLLOUT : 0u);
+    ev.events = EPOLLIN | EPOLLRDHUP | (want_out ? EPOLLOUT : 0u);
     ev.data.u64 = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(c.fd)) << 8) |
                   static_cast<std::uint64_t>(kind::conn);
     ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
