@@ -242,11 +242,15 @@ inline void run_exec_model(point_context& ctx, point_result& r, const progress& 
     }
     if (auto how = proc.exited()) throw failure("the runtime " + *how + " before its first /next");
     if (steady::now() > init_deadline) {
+      const std::size_t bad = srv.bad_requests();
       throw failure(
           "the runtime did not poll /next within the init timeout of " +
           std::to_string(
               std::chrono::duration_cast<std::chrono::milliseconds>(e.init_timeout).count()) +
-          " ms");
+          " ms" +
+          (bad != 0
+               ? " (it sent " + std::to_string(bad) + " malformed HTTP requests, each answered 400)"
+               : std::string()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }

@@ -201,8 +201,8 @@ class server {
   std::size_t waiting_polls() const { return pollers_.size(); }
   /// Connections open now.
   std::size_t connections() const { return conns_.size(); }
-  /// Requests refused as malformed (400, 431, 501, 505) since the start.
-  std::size_t bad_requests() const { return bad_requests_; }
+  /// Requests refused as malformed (400, 413, 431, 501, 505) since the start; from any thread.
+  std::size_t bad_requests() const { return bad_requests_.load(std::memory_order_relaxed); }
 
  private:
   enum class kind : std::uint8_t { listener, wake, timer, conn };
@@ -547,7 +547,8 @@ class server {
   std::deque<int> pollers_;
   std::deque<invocation> pending_;
   std::unordered_map<std::string, invocation> in_flight_;
-  std::size_t outstanding_ = 0, next_event_ = 0, bad_requests_ = 0;
+  std::size_t outstanding_ = 0, next_event_ = 0;
+  std::atomic<std::size_t> bad_requests_{0};  // read from other threads
   std::uint64_t id_counter_ = 0;
   const std::uint64_t id_base_ = static_cast<std::uint64_t>(
       std::chrono::steady_clock::now().time_since_epoch().count() * 0x9e3779b97f4a7c15ull);

@@ -135,6 +135,19 @@ TEST_F(Exec, ErrorsAreCountedByErrorType) {
   EXPECT_THAT(r.out, HasSubstr("errors by errorType: TestError x"));
 }
 
+TEST_F(Exec, TheOpenLoopThrottlesBeyondTheCapAndConservesArrivals) {
+  // One slot of a 2 ms handler serves at most 500/s: at 2000/s most arrivals are throttled.
+  const auto r = sweep("serve", {"--per_vcpu=1", "--mode=open", "--rate=2000"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto b = json()["benchmarks"][0];
+  EXPECT_EQ(b["name"], "exec:fake_runtime/open/rate:2000/per_vcpu:1/iterations:1");
+  EXPECT_GT(b["throttled"].get<double>(), 0);
+  EXPECT_GT(b["completed"].get<double>(), 0);
+  EXPECT_EQ(b["arrivals"].get<double>(), b["issued"].get<double>() + b["throttled"].get<double>());
+  EXPECT_EQ(b["completed"].get<double>() + b["failed"].get<double>(), b["issued"].get<double>());
+  EXPECT_TRUE(b.contains("arrival_lag_p99_us"));
+}
+
 TEST_F(Exec, InvocationsWithNoAnswerTimeOutAndAreCountedAsFailed) {
   const auto r = sweep("drop5", {"--per_vcpu=8", "--deadline=1ms", "--warmup=0"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -161,7 +174,9 @@ TEST_F(Exec, EachFaultFailsItsPointWithOneClearLineAndTheSweepGoesOn) {
                  "ends: fake_runtime: giving up on purpose"},
            fault{"silent", "the runtime did not poll /next within the init timeout of 300 ms"},
            fault{"init_error", "the runtime posted /runtime/init/error (Runtime.TestInitError)"},
-           fault{"garbage", "the runtime did not poll /next within the init timeout"},
+           fault{"garbage",
+                 "the runtime did not poll /next within the init timeout of 300 ms (it "
+                 "sent "},
        }) {
     const auto r = sweep(f.mode, {"--per_vcpu=1,2", "--init_timeout=300ms"});
     EXPECT_EQ(r.status, 1) << f.mode << ": " << r.err;
