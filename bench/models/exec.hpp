@@ -141,8 +141,7 @@ class exec_load final : public runtime_api::load {
 // The variables LMI sets for a runtime, then the user's --env over them.
 inline std::vector<std::pair<std::string, std::string>> lmi_environment(const exec_spec& e,
                                                                         const point_spec& spec,
-                                                                        const std::string& api,
-                                                                        bool confined_by_cgroup) {
+                                                                        const std::string& api) {
   const std::string region = [] {
     const char* r = std::getenv("AWS_REGION");
     return std::string(r && *r ? r : "us-east-1");
@@ -167,10 +166,9 @@ inline std::vector<std::pair<std::string, std::string>> lmi_environment(const ex
       {"AWS_LAMBDA_INITIALIZATION_TYPE", "lambda-managed-instances"},
       {"TZ", ":UTC"},
   };
-  // Without a cgroup cpu.max the Node.js client counts 1 CPU; LMI's count is 8 per vCPU.
-  if (!confined_by_cgroup) {
-    env.emplace_back("AWS_LAMBDA_NODEJS_WORKER_COUNT", std::to_string(8 * spec.vcpus));
-  }
+  // inflight makes no cgroup with cpu.max, without which the Node.js client counts 1 CPU; on
+  // LMI it derives 8 workers per vCPU from cpu.max, so it is told that count here.
+  env.emplace_back("AWS_LAMBDA_NODEJS_WORKER_COUNT", std::to_string(8 * spec.vcpus));
   env.insert(env.end(), e.env.begin(), e.env.end());
   return env;
 }
@@ -214,16 +212,11 @@ inline void run_exec_model(point_context& ctx, point_result& r, const progress& 
     }
   } stopper{srv, server_thread};
 
-  // inflight makes no cgroup with cpu.max, so a runtime that sizes itself from it (the Node.js
-  // client) is told the vCPUs through its variable instead.
-  r.confinement = std::string(ctx.spec.pinned() ? "affinity to the point's CPUs; " : "") +
-                  "AWS_LAMBDA_NODEJS_WORKER_COUNT=" + std::to_string(8 * ctx.spec.vcpus) +
-                  " unless --env sets it";
   runtime_api::launch_spec launch;
   launch.argv = e.argv;
   launch.argv.front() = e.path;
   launch.cwd = e.cwd;
-  launch.env = lmi_environment(e, ctx.spec, srv.address(), false);
+  launch.env = lmi_environment(e, ctx.spec, srv.address());
   launch.cpus = ctx.spec.pinned() ? ctx.spec.cpus : std::vector<int>{};
   launch.log_path = e.log_path;
   runtime_api::runtime_process proc(launch);

@@ -155,10 +155,12 @@ class runtime_process {
       for (const auto& [k, v] : spec.env) overridden = overridden || kv.substr(0, eq) == k;
       if (!overridden) env_strings.push_back(kv);
     }
-    for (const auto& [k, v] : spec.env) {
-      bool later = false;  // the last setting of a name wins
-      for (const auto& [k2, v2] : spec.env) later = &k2 > &k && k2 == k ? true : later;
-      if (!later) env_strings.push_back(k + "=" + v);
+    for (std::size_t i = 0; i < spec.env.size(); ++i) {
+      bool set_again = false;  // the last setting of a name wins
+      for (std::size_t j = i + 1; j < spec.env.size(); ++j) {
+        set_again = set_again || spec.env[j].first == spec.env[i].first;
+      }
+      if (!set_again) env_strings.push_back(spec.env[i].first + "=" + spec.env[i].second);
     }
     std::vector<char*> envp, argv;
     for (auto& s : env_strings) envp.push_back(s.data());

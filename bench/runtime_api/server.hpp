@@ -176,7 +176,8 @@ class server {
       const int fd = pollers_.front();
       pollers_.pop_front();
       auto it = conns_.find(fd);
-      if (it == conns_.end()) continue;  // closed while it waited
+      // Closed while it waited (its descriptor may since belong to a new connection).
+      if (it == conns_.end() || !it->second.polling) continue;
       it->second.polling = false;
       hand_out(it->second, std::move(inv));
       if (!flush(it->second)) close_conn(fd);
@@ -335,6 +336,8 @@ class server {
       handle(c, req);
     }
     if (peer_gone && c.polling) return close_conn(fd);  // nobody to answer the poll
+    // A parked poller may not send ahead (no pipelining past /next); one that floods is cut off.
+    if (c.polling && c.in.size() > 65536) return close_conn(fd);
     if (!flush(c)) return close_conn(fd);
   }
 
@@ -455,10 +458,14 @@ class server {
   // Invocations with no answer by their deadline + 1 s time out; so do those never polled for.
   void expire(steady::time_point now) {
     const auto grace = std::chrono::seconds(1);
-    for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-      auto next = std::next(it);
-      if (now > it->second.deadline + grace) end(it, outcome::timeout, {});
-      it = next;
+    // Ending one may submit another (a closed loop), which may rehash in_flight_: collect first.
+    std::vector<std::string> expired;
+    for (const auto& [id, inv] : in_flight_) {
+      if (now > inv.deadline + grace) expired.push_back(id);
+    }
+    for (const auto& id : expired) {
+      auto it = in_flight_.find(id);
+      if (it != in_flight_.end()) end(it, outcome::timeout, {});
     }
     while (!pending_.empty() && now > pending_.front().deadline + grace) {
       invocation inv = std::move(pending_.front());

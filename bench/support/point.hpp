@@ -99,7 +99,6 @@ struct point_result {
   std::uint64_t errors = 0, deadline_overruns = 0, timeouts = 0;
   std::map<std::string, std::uint64_t> error_types;  // errorType -> count
   bool server_shares_cpus = false;  // no CPU outside the point's: the server ran among them
-  std::string confinement;          // how the runtime was told its vCPUs
 };
 
 namespace detail {

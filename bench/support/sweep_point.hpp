@@ -43,31 +43,34 @@ inline point_handler synthetic_handler(const sweep_options& o) {
   };
 }
 
-/// Runs the sweep's point of model `m` at `per_vcpu` with the synthetic handler (see run_point),
-/// probing the timer floor right before and after it (200 waits of 100 us each, 20 ms). The point
-/// keeps the lower of the two p99s: a floor that stayed up across the point is interference its
-/// figures carry, while one hiccup in a probe (seen on a quiet VM) is not.
-inline point_result run_point(const sweep_options& o, model m, std::size_t per_vcpu,
-                              const progress& tick = {}) {
+namespace detail {
+// Runs `point` between two timer-floor probes (200 waits of 100 us each, 20 ms) and keeps the
+// lower of the two p99s: a floor that stayed up across the point is interference its figures
+// carry, while one hiccup in a probe (seen on a quiet VM) is not.
+template <class Point>
+point_result between_floor_probes(Point&& point) {
   const auto probe = [] {
     return to_us(measure_timer_floor(std::chrono::microseconds(100), 200).p99);
   };
   const double before = probe();
-  point_result r = run_point(spec_for(o, per_vcpu), m, synthetic_handler(o), tick);
+  point_result r = point();
   r.floor_p99_us = std::min(before, probe());
   return r;
 }
+}  // namespace detail
 
-/// Runs the sweep's exec point at `per_vcpu` (see run_exec_point), with the same floor probes.
+/// Runs the sweep's point of model `m` at `per_vcpu` with the synthetic handler (see run_point),
+/// between timer-floor probes.
+inline point_result run_point(const sweep_options& o, model m, std::size_t per_vcpu,
+                              const progress& tick = {}) {
+  return detail::between_floor_probes(
+      [&] { return run_point(spec_for(o, per_vcpu), m, synthetic_handler(o), tick); });
+}
+
+/// Runs the sweep's exec point at `per_vcpu` (see run_exec_point), between timer-floor probes.
 inline point_result run_exec_point(const sweep_options& o, std::size_t per_vcpu,
                                    const progress& tick = {}) {
-  const auto probe = [] {
-    return to_us(measure_timer_floor(std::chrono::microseconds(100), 200).p99);
-  };
-  const double before = probe();
-  point_result r = run_exec_point(spec_for(o, per_vcpu), tick);
-  r.floor_p99_us = std::min(before, probe());
-  return r;
+  return detail::between_floor_probes([&] { return run_exec_point(spec_for(o, per_vcpu), tick); });
 }
 
 /// Per-invocation ideal from Little's law: C / (W + c), capped by vCPUs / c; 0 when undefined.
