@@ -224,11 +224,10 @@ void add_context(const sweep_options& o, const inflight::vcpu_info& machine,
     benchmark::AddCustomContext("exec_nominal_costs", o.nominal ? "true" : "false");
     // inflight makes no cgroup with cpu.max, so a runtime that sizes itself from it (the Node.js
     // client) is told the vCPUs through its variable instead (models/exec.hpp).
-    benchmark::AddCustomContext(
-        "exec_confinement",
-        std::string(o.pin ? "affinity to the point's CPUs; " : "") +
-            "no cgroup cpu.max; AWS_LAMBDA_NODEJS_WORKER_COUNT=" + std::to_string(8 * o.vcpus) +
-            " unless --env sets it");
+    benchmark::AddCustomContext("exec_confinement",
+                                std::string(o.pin ? "affinity to the point's CPUs; " : "") +
+                                    "no cgroup cpu.max; AWS_LAMBDA_NODEJS_WORKER_COUNT=" +
+                                    std::to_string(8 * o.vcpus) + " unless --env sets it");
   }
 }
 
