@@ -256,7 +256,7 @@ TEST_F(Exec, NoRuntimeProcessOutlivesItsPointOrTheSweep) {
   for (int sig : {SIGTERM, SIGKILL}) {
     const std::string name = sig == SIGTERM ? "inflight-gc-t" : "inflight-gc-k";
     const pid_t pid = start({"--exec=" + fake + " grandchild " + name, "--vcpus=1", "--per_vcpu=1",
-                             "--duration=20s", "--warmup=0"});
+                             "--duration=5s", "--warmup=0"});
     const auto give_up = std::chrono::steady_clock::now() + 30s;
     while (processes_named(name).empty() && std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(10ms);
