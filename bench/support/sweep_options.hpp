@@ -466,14 +466,30 @@ inline std::shared_ptr<const exec_spec> detail::parse_exec(
   }
   if (flags.count("event") != 0) {
     const std::string file = flags["event"];
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in || in.bad()) {
+    // A regular file of bounded size: never a device or a FIFO that reads forever.
+    constexpr std::size_t max_bytes = 64 * 1024 * 1024;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
       usage("event", file,
             std::string("cannot read: ") + std::strerror(errno) + "; valid: a readable file");
     }
-    const std::string all = text.str();
+    if (!S_ISREG(st.st_mode)) {
+      usage("event", file, "not a regular file; valid: a readable file of JSON or JSON Lines");
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      usage("event", file,
+            std::string("cannot read: ") + std::strerror(errno) + "; valid: a readable file");
+    }
+    std::string all;
+    char chunk[65536];
+    while (all.size() <= max_bytes && in.read(chunk, sizeof chunk).gcount() > 0) {
+      all.append(chunk, static_cast<std::size_t>(in.gcount()));
+    }
+    if (in.bad()) usage("event", file, "cannot read; valid: a readable file");
+    if (all.size() > max_bytes) {
+      usage("event", file, "larger than 64 MiB; valid: up to 64 MiB of JSON or JSON Lines");
+    }
     if (nlohmann::json::accept(all)) {
       e->events.push_back(all);
     } else {

@@ -201,6 +201,7 @@ TEST_F(Exec, BadInputIsOneLineAndExitTwo) {
            {{"--exec=./nothing/here"}, "is not an executable file"},
            {{"--exec=" + fake, "--cwd=/no/such/dir"}, "--cwd=/no/such/dir: not a directory"},
            {{"--exec=" + fake, "--event=/no/such/file"}, "--event=/no/such/file: cannot read"},
+           {{"--exec=" + fake, "--event=/dev/zero"}, "--event=/dev/zero: not a regular file"},
            {{"--exec=" + fake, "--env=1BAD=x"}, "--env=1BAD=x: valid: NAME=VALUE"},
            {{"--exec=" + fake, "--env=NOEQUALS"}, "--env=NOEQUALS: valid: NAME=VALUE"},
            {{"--exec=" + fake, "--deadline=0ms"}, "--deadline=0ms: valid range is 1ms..900s"},
