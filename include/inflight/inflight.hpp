@@ -4,6 +4,7 @@
 #include "cpu_work.hpp"
 #include "dispatcher.hpp"
 #include "distribution.hpp"
+#include "fd_wait.hpp"
 #include "histogram.hpp"
 #include "io_wait.hpp"
 #include "limits.hpp"

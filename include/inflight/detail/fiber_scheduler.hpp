@@ -12,25 +12,84 @@
 // path that sleeps in the worker's idle_waiter until the next fiber timer (the worker sets a 1 ns
 // timer slack), which notify() from another thread can cut short without losing a wake-up.
 // Fibers never migrate between workers.
+//
+// Descriptors: a fiber that waits for one (fd_wait.hpp) registers it in the worker's epoll set,
+// made on the first such wait. While any fiber waits for a descriptor, the idle path sleeps in
+// epoll_wait instead of the futex (the deadline in a timerfd, so timers keep their precision),
+// and a worker that never goes idle polls the set without waiting every 64 context switches, so
+// a busy worker cannot starve its IO. With no descriptor waited for, nothing changes.
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include <boost/fiber/algo/algorithm.hpp>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/scheduler.hpp>
+#include <cerrno>
 #include <chrono>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <system_error>
 
 #include "clock.hpp"
 #include "idle_waiter.hpp"
 
 namespace inflight::detail {
 
+// A fiber waiting for a descriptor: woken by the scheduler that polls it.
+struct fd_waiter {
+  boost::fibers::context* ctx = nullptr;
+  bool fired = false;  // the descriptor became ready (else the wait timed out)
+};
+
+class fiber_scheduler;
+// The inflight scheduler of the calling thread, or nullptr (a thread without one, or with
+// another Boost.Fiber algorithm). Set and cleared by the scheduler itself, on its own thread.
+inline fiber_scheduler*& this_thread_scheduler() noexcept {
+  thread_local fiber_scheduler* current = nullptr;
+  return current;
+}
+
 class fiber_scheduler final : public boost::fibers::algo::algorithm {
  public:
   // Boost owns the algorithm; `self` tells the worker where it lives.
   explicit fiber_scheduler(fiber_scheduler** self = nullptr) noexcept {
     if (self != nullptr) *self = this;
+    this_thread_scheduler() = this;
+  }
+  ~fiber_scheduler() override {
+    if (this_thread_scheduler() == this) this_thread_scheduler() = nullptr;
+    for (int fd : {epoll_fd_, wake_fd_, timer_fd_}) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+  fiber_scheduler(const fiber_scheduler&) = delete;
+  fiber_scheduler& operator=(const fiber_scheduler&) = delete;
+
+  // The calling fiber's wait for `events` (EPOLLIN, EPOLLOUT) on `fd`: registers it (one waiter
+  // per descriptor at a time). Throws std::system_error when the kernel refuses the descriptor
+  // (EBADF; EPERM for a regular file, which is always ready) or the epoll set cannot be made.
+  void watch(int fd, std::uint32_t events, fd_waiter* w) {
+    if (epoll_fd_ < 0) open_poller();
+    // A descriptor stays in the set between waits, disarmed by EPOLLONESHOT once it fired, so
+    // the next wait re-arms it (MOD) instead of adding it again: one epoll_ctl per wait.
+    epoll_event ev{};
+    ev.events = events | EPOLLONESHOT;
+    ev.data.ptr = w;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0 &&
+        (errno != ENOENT || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)) {
+      throw std::system_error(errno, std::generic_category(), "fd_wait: epoll_ctl");
+    }
+    ++fd_waiters_;
+  }
+  // Ends the wait registered by watch(). One that fired is disarmed already (EPOLLONESHOT); one
+  // that timed out still points at its waiter, so it leaves the set.
+  void unwatch(int fd, bool fired) noexcept {
+    if (!fired) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    --fd_waiters_;
   }
 
   void awakened(boost::fibers::context* ctx) noexcept override {
@@ -39,6 +98,10 @@ class fiber_scheduler final : public boost::fibers::algo::algorithm {
   }
 
   boost::fibers::context* pick_next() noexcept override {
+    if (fd_waiters_ != 0 && ++since_poll_ >= 64) {
+      since_poll_ = 0;
+      poll(0);
+    }
     if (ready_.empty()) return nullptr;
     boost::fibers::context* next = &ready_.front();
     ready_.pop_front();
@@ -60,15 +123,68 @@ class fiber_scheduler final : public boost::fibers::algo::algorithm {
   bool has_ready_fibers() const noexcept override { return !ready_.empty(); }
 
   void suspend_until(std::chrono::steady_clock::time_point const& deadline) noexcept override {
-    waiter_.sleep_until(deadline);
+    if (fd_waiters_ == 0) {
+      waiter_.sleep_until(deadline);
+      return;
+    }
+    epoll_event events[64];
+    const int n = waiter_.sleep_until_polling(deadline, epoll_fd_, timer_fd_, events, 64);
+    wake(events, n);
   }
   void notify() noexcept override { waiter_.notify(); }
 
  private:
+  void open_poller() {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (epoll_fd_ < 0 || wake_fd_ < 0 || timer_fd_ < 0) {
+      const int err = errno;
+      for (int* fd : {&epoll_fd_, &wake_fd_, &timer_fd_}) {
+        if (*fd >= 0) ::close(*fd);
+        *fd = -1;
+      }
+      throw std::system_error(err, std::generic_category(), "fd_wait: cannot make an epoll set");
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = nullptr;  // the wake and timer descriptors carry no waiter
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &ev);
+    waiter_.set_wake_fd(wake_fd_);
+  }
+
+  // Polls the set without waiting and wakes the fibers whose descriptors are ready.
+  void poll(int timeout_ms) noexcept {
+    epoll_event events[64];
+    const int n = ::epoll_wait(epoll_fd_, events, 64, timeout_ms);
+    wake(events, n);
+  }
+
+  void wake(const epoll_event* events, int n) noexcept {
+    for (int i = 0; i < n; ++i) {
+      auto* w = static_cast<fd_waiter*>(events[i].data.ptr);
+      if (w == nullptr) {  // the eventfd or the timerfd: drain it
+        std::uint64_t v;
+        [[maybe_unused]] const auto a = ::read(wake_fd_, &v, sizeof v);
+        [[maybe_unused]] const auto b = ::read(timer_fd_, &v, sizeof v);
+        continue;
+      }
+      w->fired = true;
+      // A fiber whose deadline passed in the same round is already ready; it sees `fired`.
+      // The waiter may be the context switching out right now (a poll from pick_next), so go
+      // to the scheduler directly rather than through context::schedule().
+      if (!w->ctx->ready_is_linked()) w->ctx->get_scheduler()->schedule(w->ctx);
+    }
+  }
+
   boost::fibers::scheduler::ready_queue_type ready_;
   std::size_t others_ready_ = 0;  // ready contexts other than the dispatcher's
   std::uint64_t switches_ = 0;
   idle_waiter waiter_;
+  int epoll_fd_ = -1, wake_fd_ = -1, timer_fd_ = -1;  // made by the first descriptor wait
+  std::size_t fd_waiters_ = 0;                        // fibers waiting for a descriptor
+  unsigned since_poll_ = 0;                           // context switches since the last poll
 };
 
 }  // namespace inflight::detail

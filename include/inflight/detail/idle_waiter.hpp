@@ -1,18 +1,22 @@
 #pragma once
 // The one place a worker thread sleeps: an absolute CLOCK_MONOTONIC futex wait until a deadline,
-// which notify() from any thread cuts short without a lost wake-up. Used by the dispatcher's
-// fiber scheduler and by the benchmarks' stealing pool.
+// which notify() from any thread cuts short without a lost wake-up; or, while fibers wait for
+// descriptors (fd_wait.hpp), an epoll_wait on them with the deadline in a timerfd. Used by the
+// dispatcher's fiber scheduler and by the benchmarks' stealing pool.
 //
 // Why a futex and not std::condition_variable: a condition variable adds a mutex round trip to
 // every cross-thread wake-up, and its wait_until is what makes stock Boost.Fiber sleeps overshoot
 // the OS floor; the futex wait is absolute and wakes at the thread's own timer slack.
 
 #include <linux/futex.h>  // FUTEX_WAIT_BITSET_PRIVATE, FUTEX_WAKE_PRIVATE
+#include <sys/epoll.h>    // epoll_wait: the sleep that also waits for descriptors
 #include <sys/syscall.h>  // SYS_futex
-#include <unistd.h>       // syscall
+#include <sys/timerfd.h>  // timerfd_settime: the deadline of that sleep, without epoll's slack
+#include <unistd.h>       // syscall, write
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 
 #include "clock.hpp"
 
@@ -43,11 +47,41 @@ class idle_waiter {
     state_.store(running);
   }
 
-  // Wakes the sleeper, or makes its next sleep_until() return at once.
+  // Sleeps like sleep_until(), but in epoll_wait on `epoll_fd`, so that descriptors in that set
+  // end the sleep too. The set must hold `timer_fd` (a CLOCK_MONOTONIC timerfd, armed here with
+  // the absolute deadline: an epoll timeout would add the kernel's select slack, 0.1% of the wait)
+  // and the eventfd given to set_wake_fd(), which notify() writes while the thread is in here.
+  // Returns the number of events stored in `events` (0 when a notify came first).
+  int sleep_until_polling(steady::time_point deadline, int epoll_fd, int timer_fd,
+                          epoll_event* events, int max_events) noexcept {
+    int expected = running;
+    if (!state_.compare_exchange_strong(expected, polling)) {
+      state_.store(running);  // a notify came first
+      return 0;
+    }
+    if (deadline != steady::time_point::max()) {
+      itimerspec spec{};
+      spec.it_value = to_timespec(deadline);
+      if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+      timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &spec, nullptr);
+    }
+    const int n = epoll_wait(epoll_fd, events, max_events, -1);
+    state_.store(running);
+    return n < 0 ? 0 : n;
+  }
+
+  // The eventfd that wakes sleep_until_polling().
+  void set_wake_fd(int fd) noexcept { wake_fd_.store(fd); }
+
+  // Wakes the sleeper, or makes its next sleep return at once.
   void notify() noexcept {
-    if (state_.exchange(notified) == sleeping) {
+    const int was = state_.exchange(notified);
+    if (was == sleeping) {
       syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
               0);
+    } else if (was == polling) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] const auto w = write(wake_fd_.load(), &one, sizeof one);
     }
   }
 
@@ -57,9 +91,11 @@ class idle_waiter {
   }
 
  private:
-  // running: the thread is busy; notified: a wake-up is pending; sleeping: in the futex wait.
-  enum : int { running = 0, notified = 1, sleeping = 2 };
+  // running: the thread is busy; notified: a wake-up is pending; sleeping: in the futex wait;
+  // polling: in epoll_wait.
+  enum : int { running = 0, notified = 1, sleeping = 2, polling = 3 };
   std::atomic<int> state_{running};
+  std::atomic<int> wake_fd_{-1};
 };
 
 }  // namespace inflight::detail
