@@ -81,27 +81,31 @@ inline fd_status wait_writable_until(int fd, std::chrono::steady_clock::time_poi
   return detail::wait_fd_until(fd, true, deadline);
 }
 
+namespace detail {
+// now + timeout, saturating; throws std::invalid_argument naming `what` when it is negative.
+template <class Rep, class Period>
+std::chrono::steady_clock::time_point fd_deadline(std::chrono::duration<Rep, Period> timeout,
+                                                  const char* what) {
+  const auto ns = saturating_ns(timeout, what);
+  if (ns.count() < 0) {
+    throw std::invalid_argument(std::string(what) + " is " + std::to_string(ns.count()) +
+                                " ns; valid range is 0 ns or more");
+  }
+  return deadline_after(std::chrono::steady_clock::now(), ns);
+}
+}  // namespace detail
+
 /// wait_readable_until(fd, now + timeout). A timeout too long for the clock waits forever. Throws
 /// std::invalid_argument when the timeout is negative or NaN.
 template <class Rep, class Period>
 fd_status wait_readable(int fd, std::chrono::duration<Rep, Period> timeout) {
-  const auto ns = detail::saturating_ns(timeout, "wait_readable timeout");
-  if (ns.count() < 0) {
-    throw std::invalid_argument("wait_readable timeout is " + std::to_string(ns.count()) +
-                                " ns; valid range is 0 ns or more");
-  }
-  return wait_readable_until(fd, detail::deadline_after(std::chrono::steady_clock::now(), ns));
+  return wait_readable_until(fd, detail::fd_deadline(timeout, "wait_readable timeout"));
 }
 
 /// wait_writable_until(fd, now + timeout); as wait_readable().
 template <class Rep, class Period>
 fd_status wait_writable(int fd, std::chrono::duration<Rep, Period> timeout) {
-  const auto ns = detail::saturating_ns(timeout, "wait_writable timeout");
-  if (ns.count() < 0) {
-    throw std::invalid_argument("wait_writable timeout is " + std::to_string(ns.count()) +
-                                " ns; valid range is 0 ns or more");
-  }
-  return wait_writable_until(fd, detail::deadline_after(std::chrono::steady_clock::now(), ns));
+  return wait_writable_until(fd, detail::fd_deadline(timeout, "wait_writable timeout"));
 }
 
 }  // namespace inflight
