@@ -99,7 +99,6 @@ floor_result ping_pong(int cpu_a, int cpu_b, double seconds,
   std::uint16_t port = 0;
   const int lfd = listen_loopback(port);
   std::atomic<pid_t> server_tid{0};
-  std::atomic<bool> stop{false};
   double server_cpu = 0;
   std::thread server([&] {
     pin_current_thread({cpu_b});
@@ -136,7 +135,6 @@ floor_result ping_pong(int cpu_a, int cpu_b, double seconds,
   server.join();
   ::close(fd);
   ::close(lfd);
-  (void)stop;
   pin_current_thread({});
   floor_result r;
   r.round_trips_per_s = static_cast<double>(n) / wall;

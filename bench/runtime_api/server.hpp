@@ -82,8 +82,6 @@ class load {
   virtual void woke(server&, steady::time_point) {}
   /// POST /runtime/init/error arrived.
   virtual void init_error(server&, const std::string& /*error_type*/) {}
-  /// About every 50 ms (timeouts are checked then too).
-  virtual void housekeeping(server&, steady::time_point) {}
 };
 
 /// The Runtime API server on 127.0.0.1 (an ephemeral port). Construct, hand the port to the
@@ -129,15 +127,14 @@ class server {
   void run(load& l) {
     load_ = &l;
     std::vector<epoll_event> events(256);
-    auto next_housekeeping = steady::now();
+    auto next_expiry = steady::now();  // timeouts are checked every 50 ms
     while (!stopping_) {
       const auto now = steady::now();
-      if (now >= next_housekeeping) {
+      if (now >= next_expiry) {
         expire(now);
-        load_->housekeeping(*this, now);
-        next_housekeeping = now + std::chrono::milliseconds(50);
+        next_expiry = now + std::chrono::milliseconds(50);
       }
-      const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(next_housekeeping - now);
+      const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(next_expiry - now);
       const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
                                  static_cast<int>(std::max<std::int64_t>(0, wait_ms.count())));
       for (int i = 0; i < n; ++i) dispatch(events[static_cast<std::size_t>(i)]);
