@@ -51,8 +51,8 @@ struct server_config {
   /// Lambda-Runtime-Deadline-Ms is the invocation's availability plus this. Default 3 s.
   std::chrono::milliseconds deadline{3000};
   std::string function_arn = "arn:aws:lambda:us-east-1:000000000000:function:inflight";
-  /// Largest response body accepted (Lambda's 6 MB); above it 413 and an error.
-  std::size_t max_response = 6 * 1024 * 1024;
+  /// Largest response body accepted (Lambda's 6 MB: 6291556 bytes); above it 413 and an error.
+  std::size_t max_response = 6291556;
 };
 
 /// How an invocation ended.
