@@ -194,6 +194,7 @@ void add_context(const sweep_options& o, const inflight::vcpu_info& machine,
   benchmark::AddCustomContext("cgroup_cpu_max", cpu_max.empty() ? "none" : cpu_max);
   benchmark::AddCustomContext("timer_floor_p50_us", fmt::format("{:.1f}", to_us(floor.p50)));
   benchmark::AddCustomContext("timer_floor_p99_us", fmt::format("{:.1f}", to_us(floor.p99)));
+  benchmark::AddCustomContext("timer_floor_mean_us", fmt::format("{:.1f}", to_us(floor.mean)));
   benchmark::AddCustomContext("flags", join(argv, " "));
   benchmark::AddCustomContext("models", join(models, ","));
   benchmark::AddCustomContext("per_vcpu", join(points, ","));

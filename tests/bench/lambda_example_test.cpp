@@ -1,0 +1,69 @@
+// The example functions of bench/functions/cpp/ (lambda_example_io, lambda_example_cpu), run as
+// inflight_sweep --exec runs a user's function: each serves every invocation of a short sweep at
+// 1 and 8 per vCPU, and the static bootstrap (INFLIGHT_STATIC_BOOTSTRAP) needs no shared library;
+// a dynamic build needs no glibc symbol newer than Amazon Linux 2023's 2.34.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdio.h>  // popen
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+
+#include "support/sweep_binary.hpp"
+
+namespace {
+
+using inflight::test::SweepBinary;
+using ::testing::HasSubstr;
+
+// Everything `command` prints (stdout and stderr).
+std::string output_of(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  while (const std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+class LambdaExample : public SweepBinary, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(LambdaExample, ServesEveryInvocationOfASweep) {
+  const std::string json = (dir_ / "run.json").string();
+  const auto r =
+      run({std::string("--exec=") + GetParam(), "--label=cpp", "--vcpus=1", "--per_vcpu=1,8",
+           "--duration=300ms", "--warmup=100ms", "--benchmark_out=" + json});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto doc = nlohmann::json::parse(slurp(json));
+  ASSERT_EQ(doc["benchmarks"].size(), 2u);
+  for (const auto& b : doc["benchmarks"]) {
+    EXPECT_GT(b["completed"].get<double>(), 0);
+    EXPECT_EQ(b["failed"], 0);
+    EXPECT_EQ(b["errors"], 0);
+    EXPECT_EQ(b["completed"].get<double>(), b["issued"].get<double>());
+  }
+}
+
+TEST_P(LambdaExample, RunsOnAmazonLinux2023sLibraries) {
+  if (INFLIGHT_STATIC_BOOTSTRAP) {
+    // ldd says so (and exits 1) for an executable with no dynamic section at all.
+    EXPECT_THAT(output_of(std::string("ldd ") + GetParam()), HasSubstr("not a dynamic executable"));
+    return;
+  }
+  const std::string symbols = output_of(std::string("objdump -T ") + GetParam());
+  ASSERT_THAT(symbols, HasSubstr("GLIBC_2."));
+  const std::regex version(R"(GLIBC_2\.([0-9]+))");
+  int newest = 0;
+  for (std::sregex_iterator it(symbols.begin(), symbols.end(), version), end; it != end; ++it) {
+    newest = std::max(newest, std::stoi((*it)[1]));
+  }
+  EXPECT_LE(newest, 34) << "a glibc 2." << newest << " symbol: call the raw syscall instead";
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, LambdaExample,
+                         ::testing::Values(LAMBDA_EXAMPLE_IO, LAMBDA_EXAMPLE_CPU),
+                         [](const auto& p) { return p.index == 0 ? "io" : "cpu"; });
+
+}  // namespace
