@@ -1,9 +1,12 @@
 // A handler harness as a user would write it: a slot limiter in front of a dispatcher, handlers
-// that wait on IO and burn CPU, and one histogram per worker.
+// that wait on IO and burn CPU, and one histogram per worker; and the Lambda runtime's header,
+// which refuses an empty handler before it looks for a Runtime API.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <inflight/inflight.hpp>
+#include <inflight/lambda.hpp>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -32,7 +35,13 @@ int main() {
               inflight::version_string, static_cast<unsigned long long>(all.count()),
               static_cast<unsigned long long>(all.percentile(50)), limiter.peak(),
               limiter.capacity());
-  const bool ok = all.count() == d.completed() && all.count() > 0 && limiter.peak() <= 16 &&
+  bool refused = false;
+  try {
+    inflight::lambda::run(inflight::lambda::handler_function{});
+  } catch (const std::invalid_argument&) {
+    refused = true;
+  }
+  const bool ok = refused && all.count() == d.completed() && all.count() > 0 && limiter.peak() <= 16 &&
                   limiter.in_use() == 0 && all.min() >= 500'000;
   return ok ? 0 : 1;
 }
