@@ -320,6 +320,7 @@ class client {
 
  private:
   using steady = std::chrono::steady_clock;
+  static constexpr const char* timed_out = "connect timed out";
 
   outcome fail(failure f, std::string what) const { return outcome{f, std::move(what), false}; }
   outcome broken(outcome o) {
@@ -350,8 +351,10 @@ class client {
     std::string last;
     for (;;) {
       ++attempts;
-      last = try_connect(give_up);
-      if (last.empty()) return outcome{};
+      std::string why = try_connect(give_up);
+      if (why.empty()) return outcome{};
+      // The last try, at give_up, has no time left to wait: keep the reason an earlier one saw.
+      if (last.empty() || why != timed_out) last = std::move(why);
       if (stopped()) return fail(failure::stopped, "stopped");
       const auto now = steady::now();
       if (now >= give_up) break;
@@ -378,7 +381,7 @@ class client {
         const failure w = wait(true, deadline);
         if (w != failure::none) {
           close();
-          return w == failure::stopped ? "stopped" : "connect timed out";
+          return w == failure::stopped ? "stopped" : timed_out;
         }
         socklen_t len = sizeof err;
         ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
@@ -426,6 +429,13 @@ class client {
 
   outcome read_response(steady::time_point deadline) {
     parser_.reset();
+    // The reply cannot be here yet right after the request went out: wait before the first
+    // read rather than pay for a read that finds nothing.
+    if (in_.empty()) {
+      const failure f = wait(false, deadline);
+      if (f == failure::timeout) return fail(f, "timed out waiting for the response");
+      if (f != failure::none) return fail(f, "stopped");
+    }
     for (;;) {
       if (!in_.empty()) {
         const auto r = parser_.parse(in_);
