@@ -420,8 +420,12 @@ int main(int argc, char** argv) {
       idle.round_trips_per_s, idle.client_us, idle.server_us);
   std::printf(
       "   per invocation (2 round trips), server side: %.1f us on one CPU, %.1f us across "
-      "back to back, %.1f us across from idle\n\n",
+      "back to back, %.1f us across from idle\n",
       2 * same.server_us, 2 * across.server_us, 2 * idle.server_us);
+  std::printf(
+      "   per invocation (2 round trips), client side: %.1f us on one CPU, %.1f us across "
+      "back to back, %.1f us across from idle\n\n",
+      2 * same.client_us, 2 * across.client_us, 2 * idle.client_us);
   std::printf(
       "2-3. 64 keep-alive pollers looping next -> response, server on CPU %d, client on "
       "CPU %d\n",
