@@ -429,7 +429,14 @@ TEST(Lambda, AMalformedNextIsLoggedAndTheSlotGoesOn) {
     self.hold(fd);  // the next long poll, until the runtime stops
   });
   log_lines log;
-  running r([](const lambda::invocation&) { return std::string("{}"); }, on(s.address(), 1, &log));
+  std::atomic<bool> beyond_the_clock{false};
+  running r(
+      [&](const lambda::invocation& in) {
+        // Its Lambda-Runtime-Deadline-Ms, 9999999999999 (the year 2286), is past the clock's range.
+        beyond_the_clock = in.deadline == std::chrono::system_clock::time_point::max();
+        return std::string("{}");
+      },
+      on(s.address(), 1, &log));
   const auto give_up = std::chrono::steady_clock::now() + 60s;
   for (;;) {
     {
@@ -439,6 +446,7 @@ TEST(Lambda, AMalformedNextIsLoggedAndTheSlotGoesOn) {
     std::this_thread::sleep_for(5ms);
   }
   EXPECT_EQ(r.stop(), 0);
+  EXPECT_TRUE(beyond_the_clock.load());
   EXPECT_THAT(posted, ElementsAre("POST /2018-06-01/runtime/invocation/good-1/response HTTP/1.1"));
   EXPECT_THAT(log.all(), AllOf(HasSubstr("malformed response: malformed status line"),
                                HasSubstr("Lambda-Runtime-Aws-Request-Id '' is missing")));

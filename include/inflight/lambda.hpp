@@ -50,7 +50,8 @@ struct invocation {
   std::string trace_id;          ///< Lambda-Runtime-Trace-Id (X-Ray); empty when absent
   std::string client_context;    ///< Lambda-Runtime-Client-Context; empty when absent
   std::string cognito_identity;  ///< Lambda-Runtime-Cognito-Identity; empty when absent
-  /// Lambda-Runtime-Deadline-Ms; time_point::max() when the header is absent or not a number.
+  /// Lambda-Runtime-Deadline-Ms; time_point::max() when the header is absent, not a number, or
+  /// beyond the clock's range.
   std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
 
   /// Time left until the deadline; zero once it has passed.
@@ -294,7 +295,10 @@ class runtime {
       in.client_context.assign(next.header("Lambda-Runtime-Client-Context"));
       in.cognito_identity.assign(next.header("Lambda-Runtime-Cognito-Identity"));
       const auto ms = next.header("Lambda-Runtime-Deadline-Ms");
-      if (http::is_digits(ms) && ms.size() <= 15) {
+      // A deadline beyond the clock's range (about the year 2262) stays time_point::max().
+      constexpr auto latest = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::duration::max());
+      if (http::is_digits(ms) && ms.size() <= 15 && std::stoll(std::string(ms)) < latest.count()) {
         in.deadline = std::chrono::system_clock::time_point(
             std::chrono::milliseconds(std::stoll(std::string(ms))));
       }
