@@ -41,7 +41,7 @@ int main() {
   } catch (const std::invalid_argument&) {
     refused = true;
   }
-  const bool ok = refused && all.count() == d.completed() && all.count() > 0 && limiter.peak() <= 16 &&
-                  limiter.in_use() == 0 && all.min() >= 500'000;
+  const bool ok = refused && all.count() == d.completed() && all.count() > 0 &&
+                  limiter.peak() <= 16 && limiter.in_use() == 0 && all.min() >= 500'000;
   return ok ? 0 : 1;
 }
