@@ -32,11 +32,7 @@ struct http_request {
 };
 
 /// Limits of one request; a request over them is refused (431 for the head, 413 for the body).
-struct http_limits {
-  std::size_t max_head = 16 * 1024;                // request line + headers, bytes
-  std::size_t max_headers = 64;                    // header lines
-  std::size_t max_body = 6 * 1024 * 1024 + 65536;  // Lambda's 6 MB response, plus room
-};
+using http_limits = wire::limits;
 
 /// Parses requests from a connection's bytes, one at a time.
 class request_parser {
@@ -51,12 +47,10 @@ class request_parser {
   /// status() and reason() say what to answer; the connection must then be closed.
   result parse(std::string_view in) {
     if (state_ == state::head) {
-      const auto end = in.find("\r\n\r\n");
-      if (end == std::string_view::npos) {
-        if (in.size() > limits_.max_head) return fail(431, "request head too large");
-        return result::incomplete;
-      }
-      if (end + 4 > limits_.max_head) return fail(431, "request head too large");
+      bool fits = true;
+      const auto end = wire::find_head_end(in, limits_.max_head, fits);
+      if (!fits) return fail(431, "request head too large");
+      if (end == std::string_view::npos) return result::incomplete;
       if (!parse_head(in.substr(0, end + 2))) return result::bad;
       pos_ = end + 4;
       state_ = state::body;

@@ -211,9 +211,9 @@ class runtime {
   /// Serves with `concurrency` slots on `d` until a stop or a lost Runtime API.
   int serve(dispatcher& d, std::size_t concurrency) {
     slots_.reserve(concurrency);
-    const http::response_limits limits{16 * 1024, 64, max_response_bytes + 65536};
+    const http::limits bounds{16 * 1024, 64, max_response_bytes + 65536};
     for (std::size_t i = 0; i < concurrency; ++i) {
-      slots_.push_back(std::make_unique<http::client>(api_, policy_, limits));
+      slots_.push_back(std::make_unique<http::client>(api_, policy_, bounds));
     }
     d.run_slots(concurrency, [this](std::size_t i) {
       if (!stopping_.load()) {

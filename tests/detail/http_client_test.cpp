@@ -102,7 +102,7 @@ TEST(ResponseParser, RefusesWhatItDoesNotUnderstand) {
 }
 
 TEST(ResponseParser, EnforcesItsLimits) {
-  http::response_limits limits;
+  http::limits limits;
   limits.max_head = 64;
   limits.max_headers = 2;
   limits.max_body = 8;

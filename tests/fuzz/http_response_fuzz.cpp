@@ -17,7 +17,7 @@ namespace http = inflight::detail::http;
 
 // The response (status, body) or "bad" that `text` gives as it arrives in pieces cut at `cuts`.
 std::string parse_all(std::string_view text, const std::vector<std::size_t>& cuts,
-                      const http::response_limits& limits) {
+                      const http::limits& limits) {
   http::response_parser p(limits);
   std::vector<std::size_t> ends = cuts;
   ends.push_back(text.size());
@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const std::size_t cut = data[0] % size;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  http::response_limits limits;
+  http::limits limits;
   limits.max_head = 512;
   limits.max_headers = 8;
   limits.max_body = 256;

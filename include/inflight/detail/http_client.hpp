@@ -44,32 +44,23 @@ struct response {
   }
 };
 
-/// Limits of one response; a response over them is malformed.
-struct response_limits {
-  std::size_t max_head = 16 * 1024;                // status line + headers, bytes
-  std::size_t max_headers = 64;                    // header lines
-  std::size_t max_body = 6 * 1024 * 1024 + 65536;  // Lambda's 6 MB payload, plus room
-};
-
 /// Parses one response from a connection's bytes as they arrive. A body framed by neither
 /// Content-Length nor chunked runs to the end of the connection (finish_at_eof()).
 class response_parser {
  public:
   enum class result { incomplete, complete, bad };
 
-  explicit response_parser(response_limits limits = {}) : limits_(limits) {}
+  explicit response_parser(limits bounds = {}) : limits_(bounds) {}
 
   /// Parses from `in`, the connection's unconsumed bytes (those given before first). On
   /// `complete`, get() holds the response and consumed() says how many bytes of `in` it took. On
   /// `bad`, reason() says what was wrong; the connection cannot be used again.
   result parse(std::string_view in) {
     if (state_ == state::head) {
-      const auto end = in.find("\r\n\r\n");
-      if (end == std::string_view::npos) {
-        if (in.size() > limits_.max_head) return fail("response head too large");
-        return result::incomplete;
-      }
-      if (end + 4 > limits_.max_head) return fail("response head too large");
+      bool fits = true;
+      const auto end = find_head_end(in, limits_.max_head, fits);
+      if (!fits) return fail("response head too large");
+      if (end == std::string_view::npos) return result::incomplete;
       if (!parse_head(in.substr(0, end + 2))) return result::bad;
       pos_ = end + 4;
     }
@@ -179,7 +170,7 @@ class response_parser {
     return true;
   }
 
-  response_limits limits_;
+  limits limits_;
   response res_;
   body_decoder body_;
   state state_ = state::head;
@@ -269,8 +260,8 @@ struct connect_policy {
 /// Not thread-safe: one fiber or thread uses it at a time.
 class client {
  public:
-  client(endpoint where, connect_policy policy, response_limits limits)
-      : where_(std::move(where)), policy_(policy), parser_(limits) {}
+  client(endpoint where, connect_policy policy, limits bounds)
+      : where_(std::move(where)), policy_(policy), parser_(bounds) {}
   ~client() { close(); }
   client(const client&) = delete;
   client& operator=(const client&) = delete;

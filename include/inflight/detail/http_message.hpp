@@ -43,6 +43,22 @@ inline bool is_digits(std::string_view s) noexcept {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+/// Limits of one message; a message over them is refused (a server answers 431 for the head, 413
+/// for the body).
+struct limits {
+  std::size_t max_head = 16 * 1024;                // start line + headers, bytes
+  std::size_t max_headers = 64;                    // header lines
+  std::size_t max_body = 6 * 1024 * 1024 + 65536;  // Lambda's 6 MB payloads, plus room
+};
+
+/// Where the head in `in` ends (the index of its CRLF CRLF), once it has all arrived. Empty while
+/// more may come; false in `fits` when the head is, or will be, over `max_head`.
+inline std::size_t find_head_end(std::string_view in, std::size_t max_head, bool& fits) noexcept {
+  const auto end = in.find("\r\n\r\n");
+  fits = end == std::string_view::npos ? in.size() <= max_head : end + 4 <= max_head;
+  return end;
+}
+
 /// A failure: the status a server answers (400, 413, 431, 501, 505) and why.
 struct error {
   int status = 0;
