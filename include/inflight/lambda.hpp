@@ -165,6 +165,20 @@ inline bool valid_request_id(std::string_view id) {
   });
 }
 
+/// Gives `line` to `sink`, or without one writes it to stderr behind "inflight::lambda: ". A
+/// throwing sink is ignored: a diagnostic must not end a slot.
+inline void emit(const std::function<void(std::string_view)>& sink, const std::string& line) {
+  if (sink) {
+    try {
+      sink(line);
+    } catch (...) {
+    }
+    return;
+  }
+  const std::string out = "inflight::lambda: " + line + "\n";
+  std::fwrite(out.data(), 1, out.size(), stderr);
+}
+
 /// Throws std::invalid_argument unless `d` is within 1 ms .. 10 min.
 inline void check_timeout(std::chrono::milliseconds d, const char* name) {
   if (d.count() < 1 || d > std::chrono::minutes(10)) {
@@ -183,17 +197,7 @@ class runtime {
         policy_{o.connect_timeout, std::chrono::milliseconds(10), std::chrono::milliseconds(1000)} {
   }
 
-  void log(const std::string& line) const {
-    if (options_.log) {
-      try {
-        options_.log(line);
-      } catch (...) {  // a diagnostic must not end a slot
-      }
-      return;
-    }
-    const std::string out = "inflight::lambda: " + line + "\n";
-    std::fwrite(out.data(), 1, out.size(), stderr);
-  }
+  void log(const std::string& line) const { emit(options_.log, line); }
 
   /// POSTs /runtime/init/error from the calling thread, logs `message`, and returns 1.
   int init_failed(const std::string& type, const std::string& message) {
@@ -404,6 +408,16 @@ int run(Handler&& handler, options o = {}) {
   d.vcpus = vcpus;
   d.workers_per_vcpu = o.workers_per_vcpu;
   d.stack_size = o.stack_size;
+  // What escapes a slot (a descriptor the kernel refuses, memory) is logged; the slot goes on.
+  d.on_failure = [sink = o.log](std::exception_ptr failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      detail::emit(sink, std::string("a slot failed and goes on: ") + e.what());
+    } catch (...) {
+      detail::emit(sink, "a slot failed and goes on: an exception that is not a std::exception");
+    }
+  };
   std::unique_ptr<dispatcher> workers;
   std::string dispatcher_failure;
   try {
@@ -423,11 +437,7 @@ int run(Handler&& handler, options o = {}) {
         o.runtime_api.empty()
             ? "AWS_LAMBDA_RUNTIME_API is not set; it names the Runtime API as HOST:PORT"
             : "AWS_LAMBDA_RUNTIME_API is '" + o.runtime_api + "': " + why;
-    if (o.log) {
-      o.log(line);
-    } else {
-      std::fprintf(stderr, "inflight::lambda: %s\n", line.c_str());
-    }
+    detail::emit(o.log, line);
     return 1;
   }
   detail::runtime r(std::move(h), o, *api);

@@ -171,7 +171,7 @@ TEST(Client, ReconnectsAfterConnectionClose) {
   EXPECT_EQ(s.accepted(), 2);
 }
 
-TEST(Client, ACloseMidResponseIsClosedAndTheRequestWasSent) {
+TEST(Client, ACloseMidResponseIsClosed) {
   scripted_server s([](int fd, int, scripted_server& self) {
     if (self.read_request(fd).ok) {
       scripted_server::write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart");
@@ -181,7 +181,6 @@ TEST(Client, ACloseMidResponseIsClosedAndTheRequestWasSent) {
   http::response r;
   const auto o = c.request("POST", "/", {}, "b", r, soon());
   EXPECT_EQ(o.error, http::failure::closed);
-  EXPECT_TRUE(o.sent);
   EXPECT_THAT(o.what, HasSubstr("mid-response"));
   EXPECT_FALSE(c.connected());
 }

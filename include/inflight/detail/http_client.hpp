@@ -20,10 +20,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include "../fd_wait.hpp"
@@ -240,12 +240,10 @@ enum class failure {
   stopped     ///< the stop flag was set while waiting
 };
 
-/// What a request left: `error` and, for anything but none, a line that says why; `sent` says
-/// whether the whole request went out, so a caller knows whether the server may have acted on it.
+/// What a request left: `error` and, for anything but none, a line that says why.
 struct outcome {
   failure error = failure::none;
   std::string what;
-  bool sent = false;
 };
 
 /// How the client retries a connection: delays from `first_backoff`, doubling up to
@@ -290,9 +288,7 @@ class client {
     head_.append("\r\n");
     o = send_all(body, deadline);
     if (o.error != failure::none) return broken(o);
-    o.sent = true;
     o = read_response(deadline);
-    o.sent = true;
     if (o.error != failure::none) return broken(o);
     out = std::move(parser_.get());
     in_.erase(0, parser_.consumed());
@@ -313,12 +309,14 @@ class client {
   using steady = std::chrono::steady_clock;
   static constexpr const char* timed_out = "connect timed out";
 
-  outcome fail(failure f, std::string what) const { return outcome{f, std::move(what), false}; }
+  outcome fail(failure f, std::string what) const { return outcome{f, std::move(what)}; }
   outcome broken(outcome o) {
     close();
     return o;
   }
   bool stopped() const noexcept { return stop_ != nullptr && stop_->load(); }
+  // strerror's text without its shared buffer (workers fail at once).
+  static std::string error_text(int err) { return std::generic_category().message(err); }
 
   // Waits for readiness until `deadline`, in slices of stop_check_ when a stop flag is given.
   failure wait(bool write, steady::time_point deadline) {
@@ -362,7 +360,7 @@ class client {
   // One attempt; empty on success, else why it failed.
   std::string try_connect(steady::time_point deadline) {
     fd_ = ::socket(where_.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return std::string("socket: ") + std::strerror(errno);
+    if (fd_ < 0) return "socket: " + error_text(errno);
     const int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     int err = 0;
@@ -380,7 +378,7 @@ class client {
     }
     if (err != 0) {
       close();
-      return std::strerror(err);
+      return error_text(err);
     }
     return {};
   }
@@ -413,7 +411,7 @@ class client {
         if (f != failure::none) return fail(f, "stopped");
         continue;
       }
-      return fail(failure::closed, std::string("send: ") + std::strerror(errno));
+      return fail(failure::closed, w < 0 ? "send: " + error_text(errno) : "send: nothing sent");
     }
     return outcome{};
   }
@@ -450,7 +448,7 @@ class client {
       }
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        return fail(failure::closed, std::string("recv: ") + std::strerror(errno));
+        return fail(failure::closed, "recv: " + error_text(errno));
       }
       const failure f = wait(false, deadline);
       if (f == failure::timeout) return fail(f, "timed out waiting for the response");
