@@ -133,7 +133,7 @@ class request_parser {
     if (f.close) req_.keep_alive = false;
     if (f.keep_alive) req_.keep_alive = true;
     if (f.chunked) {
-      body_.start_chunked(limits_.max_body);
+      body_.start_chunked(limits_.max_body, limits_.max_head);
     } else if (!body_.start_length(f.have_length ? f.length : 0, limits_.max_body, err)) {
       return reject(err.status, std::move(err.reason));
     }

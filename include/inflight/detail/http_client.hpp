@@ -158,7 +158,7 @@ class response_parser {
     if (res_.status == 204 || res_.status == 304) {
       state_ = state::done;
     } else if (f.chunked) {
-      body_.start_chunked(limits_.max_body);
+      body_.start_chunked(limits_.max_body, limits_.max_head);
       state_ = state::body;
     } else if (f.have_length) {
       if (!body_.start_length(f.length, limits_.max_body, err)) return reject(err.reason);

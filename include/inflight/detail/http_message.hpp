@@ -142,10 +142,11 @@ class body_decoder {
     max_body_ = max_body;
     return true;
   }
-  /// A chunked body of at most `max_body` bytes.
-  void start_chunked(std::size_t max_body) {
+  /// A chunked body of at most `max_body` bytes, its trailer of at most `max_trailer`.
+  void start_chunked(std::size_t max_body, std::size_t max_trailer) {
     state_ = state::chunk_size;
     max_body_ = max_body;
+    max_trailer_ = max_trailer;
   }
 
   /// Decodes from `in` at `pos` (advanced past what it takes), appending to `body`.
@@ -201,7 +202,7 @@ class body_decoder {
         case state::trailer: {  // trailer lines, ignored, up to an empty line
           const auto eol = in.find("\r\n", pos);
           if (eol == std::string_view::npos) {
-            if (in.size() - pos > 16 * 1024) return fail(431, "trailer too large");
+            if (in.size() - pos > max_trailer_) return fail(431, "trailer too large");
             return result::incomplete;
           }
           const bool last = eol == pos;
@@ -226,6 +227,7 @@ class body_decoder {
   state state_ = state::done;
   std::size_t remaining_ = 0;
   std::size_t max_body_ = 0;
+  std::size_t max_trailer_ = 0;
 };
 
 }  // namespace inflight::detail::http
