@@ -302,9 +302,11 @@ class runtime {
       // A deadline beyond the clock's range (about the year 2262) stays time_point::max().
       constexpr auto latest = std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::duration::max());
-      if (http::is_digits(ms) && ms.size() <= 15 && std::stoll(std::string(ms)) < latest.count()) {
-        in.deadline = std::chrono::system_clock::time_point(
-            std::chrono::milliseconds(std::stoll(std::string(ms))));
+      if (http::is_digits(ms) && ms.size() <= 15) {
+        const long long value = std::stoll(std::string(ms));
+        if (value < latest.count()) {
+          in.deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(value));
+        }
       }
       invoke(c, in);
     }

@@ -99,8 +99,6 @@ class response_parser {
   response& get() noexcept { return res_; }
   std::size_t consumed() const noexcept { return pos_; }
   const std::string& reason() const noexcept { return reason_; }
-  /// Whether any byte of a response has been parsed or is awaited past the head.
-  bool started() const noexcept { return state_ != state::head; }
 
   /// Makes the parser ready for the next response.
   void reset() {
@@ -303,7 +301,6 @@ class client {
     in_.clear();
   }
   bool connected() const noexcept { return fd_ >= 0; }
-  const endpoint& where() const noexcept { return where_; }
 
  private:
   using steady = std::chrono::steady_clock;
