@@ -10,6 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <stdexcept>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -171,6 +173,33 @@ TEST(FdWait, ABusyWorkerDoesNotStarveAWaitingFiber) {
     d.stop_slots();
   });
   EXPECT_TRUE(done);
+}
+
+TEST(FdWait, ASecondWaiterOnOneDescriptorIsRefusedNotTakenOver) {
+  pipe_pair p;
+  inflight::dispatcher_options o;
+  o.vcpus = 1;  // both fibers on one worker, so both would share its epoll registration
+  inflight::dispatcher d(o);
+  std::atomic<int> first{-1}, second_refused{0}, waiting{0};
+  d.submit([&] {
+    ++waiting;
+    first = inflight::wait_readable(p.r, 60s) == fd_status::ready ? 1 : 0;
+  });
+  d.submit([&] {
+    while (waiting == 0) inflight::io_wait(1ms);
+    try {
+      inflight::wait_readable(p.r, 60s);
+    } catch (const std::logic_error& e) {
+      if (std::string(e.what()).find("waited for by another fiber") != std::string::npos) {
+        ++second_refused;
+      }
+    }
+    p.poke();  // the first waiter must still be the one the descriptor wakes
+  });
+  inflight::test::finishes_within(60s, "the first waiter woken by its descriptor",
+                                  [&] { d.drain(); });
+  EXPECT_EQ(second_refused, 1);
+  EXPECT_EQ(first, 1);
 }
 
 }  // namespace

@@ -1,12 +1,13 @@
 // inflight::lambda::run against the bench's Runtime API server (the one inflight_sweep --exec
 // serves): concurrency, the invocation's fields, errors by exception type, the 6 MB limit, init
-// errors, bad options, a lost Runtime API; and against scripted servers that misbehave on
-// purpose: a malformed /next, a connection closed mid-POST.
+// errors, bad options, a lost Runtime API, the descriptor limit. The faults of a Runtime API that
+// misbehaves are in detail/lambda_runtime_test.cpp.
 #include "inflight/lambda.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>  // setenv, unsetenv
+#include <stdlib.h>        // setenv, unsetenv
+#include <sys/resource.h>  // RLIMIT_NOFILE
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "runtime_api/server.hpp"
+#include "support/lambda_runner.hpp"
 #include "support/scripted_server.hpp"
 
 namespace {
@@ -27,6 +29,9 @@ namespace {
 using namespace std::chrono_literals;
 namespace api = inflight::bench::runtime_api;
 namespace lambda = inflight::lambda;
+using inflight::test::log_lines;
+using inflight::test::on;
+using inflight::test::running;
 using inflight::test::scripted_server;
 using ::testing::AllOf;
 using ::testing::Each;
@@ -90,62 +95,6 @@ class runtime_api {
   api::server server_;
   std::thread thread_;
 };
-
-// Collects the runtime's diagnostic lines.
-struct log_lines {
-  std::mutex m;
-  std::vector<std::string> lines;
-  std::function<void(std::string_view)> sink() {
-    return [this](std::string_view line) {
-      std::lock_guard<std::mutex> lock(m);
-      lines.emplace_back(line);
-    };
-  }
-  std::string all() {
-    std::lock_guard<std::mutex> lock(m);
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    return out;
-  }
-};
-
-// run() on a thread; stop() sets its stop flag and returns its exit status.
-class running {
- public:
-  running(lambda::handler_function handler, lambda::options o) {
-    o.stop = &stop_;
-    result_ = std::async(std::launch::async, [handler = std::move(handler), o]() mutable {
-      return lambda::run(std::move(handler), std::move(o));
-    });
-  }
-  ~running() {
-    stop_ = true;
-    if (result_.valid()) result_.wait();
-  }
-  int stop() {
-    stop_ = true;
-    return wait();
-  }
-  // Its exit status; -1 when it has not returned within 60 s (a hang).
-  int wait() {
-    if (result_.wait_for(60s) != std::future_status::ready) return -1;
-    return result_.get();
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::future<int> result_;
-};
-
-lambda::options on(const std::string& address, std::size_t concurrency, log_lines* log = nullptr) {
-  lambda::options o;
-  o.runtime_api = address;
-  o.concurrency = concurrency;
-  o.vcpus = 1;
-  o.connect_timeout = 300ms;
-  if (log != nullptr) o.log = log->sink();
-  return o;
-}
 
 const auto is_response = Field(&api::finished::how, api::outcome::response);
 
@@ -219,6 +168,28 @@ TEST(Lambda, TheMaxConcurrencyVariableSetsTheSlots) {
   EXPECT_EQ(r.stop(), 0);
   ::unsetenv("AWS_LAMBDA_MAX_CONCURRENCY");
   EXPECT_EQ(seen.most(), 4);
+}
+
+TEST(Lambda, ASoftDescriptorLimitBelowItsSlotsIsRaisedToTheHardOne) {
+  rlimit before{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &before), 0);
+  if (before.rlim_max != RLIM_INFINITY && before.rlim_max < 1024) {
+    GTEST_SKIP() << "the hard limit is " << before.rlim_max << ", below what this test needs";
+  }
+  rlimit low = before;
+  low.rlim_cur = 48;  // the server's 64 connections and the runtime's 64 sockets need ~140
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  runtime_api server;
+  running r([](const lambda::invocation&) { return std::string("{}"); }, on(server.address(), 64));
+  server.submit(640);
+  const auto ended = server.load().wait_for(640);
+  EXPECT_EQ(r.stop(), 0);
+  rlimit after{};
+  ::getrlimit(RLIMIT_NOFILE, &after);
+  ::setrlimit(RLIMIT_NOFILE, &before);
+  EXPECT_EQ(after.rlim_cur, before.rlim_max);
+  EXPECT_EQ(ended.size(), 640u);
+  EXPECT_THAT(ended, Each(is_response));
 }
 
 TEST(Lambda, TheInvocationComesFromItsHeaders) {
@@ -402,98 +373,4 @@ TEST(Lambda, ARuntimeApiThatGoesAwayEndsTheRuntime) {
 }
 
 // A scripted /next that hands out invocation `id`.
-std::string next_reply(const std::string& id) {
-  return scripted_server::reply(
-      200, "{}",
-      "Lambda-Runtime-Aws-Request-Id: " + id + "\r\nLambda-Runtime-Deadline-Ms: 9999999999999\r\n");
-}
-
-TEST(Lambda, AMalformedNextIsLoggedAndTheSlotGoesOn) {
-  std::mutex m;
-  std::vector<std::string> posted;
-  scripted_server s([&](int fd, int index, scripted_server& self) {
-    if (index == 0) {  // garbage instead of an invocation
-      if (self.read_request(fd).ok) scripted_server::write(fd, "garbage\r\n\r\n");
-      return;
-    }
-    if (index == 1) {  // an invocation without a request id, then a good one
-      if (!self.read_request(fd).ok) return;
-      scripted_server::write(fd, scripted_server::reply(200, "{}"));
-      if (!self.read_request(fd).ok) return;
-      scripted_server::write(fd, next_reply("good-1"));
-      const auto post = self.read_request(fd);
-      {
-        std::lock_guard<std::mutex> lock(m);
-        posted.push_back(post.line());
-      }
-      scripted_server::write(fd, scripted_server::reply(202, R"({"status":"OK"})"));
-    }
-    self.hold(fd);  // the next long poll, until the runtime stops
-  });
-  log_lines log;
-  std::atomic<bool> beyond_the_clock{false};
-  running r(
-      [&](const lambda::invocation& in) {
-        // Its Lambda-Runtime-Deadline-Ms, 9999999999999 (the year 2286), is past the clock's range.
-        beyond_the_clock = in.deadline == std::chrono::system_clock::time_point::max();
-        return std::string("{}");
-      },
-      on(s.address(), 1, &log));
-  const auto give_up = std::chrono::steady_clock::now() + 60s;
-  for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(m);
-      if (!posted.empty() || std::chrono::steady_clock::now() > give_up) break;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  EXPECT_EQ(r.stop(), 0);
-  EXPECT_TRUE(beyond_the_clock.load());
-  EXPECT_THAT(posted, ElementsAre("POST /2018-06-01/runtime/invocation/good-1/response HTTP/1.1"));
-  EXPECT_THAT(log.all(), AllOf(HasSubstr("malformed response: malformed status line"),
-                               HasSubstr("Lambda-Runtime-Aws-Request-Id '' is missing")));
-}
-
-TEST(Lambda, AConnectionClosedMidPostReportsTheInvocationAsFailed) {
-  std::mutex m;
-  std::vector<std::string> posted;
-  scripted_server s([&](int fd, int index, scripted_server& self) {
-    if (index == 0) {  // hand out an invocation, take its response, close without a reply
-      if (!self.read_request(fd).ok) return;
-      scripted_server::write(fd, next_reply("lost-1"));
-      const auto post = self.read_request(fd);
-      std::lock_guard<std::mutex> lock(m);
-      posted.push_back(post.line());
-      return;
-    }
-    if (index == 1) {  // the runtime reconnects to report it
-      const auto post = self.read_request(fd);
-      {
-        std::lock_guard<std::mutex> lock(m);
-        posted.push_back(post.line() +
-                         (post.has("Lambda-Runtime-Function-Error-Type: Runtime.ConnectionLost")
-                              ? " ConnectionLost"
-                              : ""));
-      }
-      scripted_server::write(fd, scripted_server::reply(202, R"({"status":"OK"})"));
-    }
-    self.hold(fd);
-  });
-  log_lines log;
-  running r([](const lambda::invocation&) { return std::string("{}"); }, on(s.address(), 1, &log));
-  const auto give_up = std::chrono::steady_clock::now() + 60s;
-  for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(m);
-      if (posted.size() >= 2 || std::chrono::steady_clock::now() > give_up) break;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  EXPECT_EQ(r.stop(), 0);
-  EXPECT_THAT(posted, ElementsAre("POST /2018-06-01/runtime/invocation/lost-1/response HTTP/1.1",
-                                  "POST /2018-06-01/runtime/invocation/lost-1/error HTTP/1.1 "
-                                  "ConnectionLost"));
-  EXPECT_THAT(log.all(), HasSubstr("invocation lost-1: POST /response: connection closed"));
-}
-
 }  // namespace

@@ -70,8 +70,9 @@ inline fd_status wait_fd_until(int fd, bool write, std::chrono::steady_clock::ti
 }  // namespace detail
 
 /// Waits until `fd` is readable (data, end of file, an error or a hang-up to read) or `deadline`
-/// passes. One fiber may wait for a descriptor at a time. Throws std::invalid_argument for a
-/// negative fd, std::system_error when the kernel refuses it (EBADF; EPERM for a regular file).
+/// passes. One fiber of a worker may wait for a descriptor at a time. Throws
+/// std::invalid_argument for a negative fd, std::system_error when the kernel refuses it (EBADF;
+/// EPERM for a regular file), std::logic_error when another fiber of the same worker waits for it.
 inline fd_status wait_readable_until(int fd, std::chrono::steady_clock::time_point deadline) {
   return detail::wait_fd_until(fd, false, deadline);
 }

@@ -1,6 +1,6 @@
-// The lambda runtime's HTTP client: the response parser (framings, pieces, limits, malformed
-// input), the endpoint syntax, and the client against a scripted server that misbehaves on
-// purpose (keep-alive, Connection: close, a close mid-response, silence, refusal, stop).
+// The lambda runtime's HTTP client: the endpoint syntax, and the client against a scripted
+// server that misbehaves on purpose (keep-alive, Connection: close, a close mid-response, an idle
+// close, unsolicited bytes, silence, refusal, stop, an allocation that fails mid-request).
 #include "inflight/detail/http_client.hpp"
 
 #include <gmock/gmock.h>
@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "support/allocation_fault.hpp"
 #include "support/scripted_server.hpp"
 
 namespace {
@@ -19,105 +20,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace http = inflight::detail::http;
 using inflight::test::scripted_server;
-using parser = http::response_parser;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// Parses `text` fed `step` bytes at a time; the result of the last call.
-parser::result feed(parser& p, const std::string& text, std::size_t step) {
-  parser::result r = parser::result::incomplete;
-  for (std::size_t end = step; r == parser::result::incomplete; end += step) {
-    r = p.parse(std::string_view(text).substr(0, std::min(end, text.size())));
-    if (end >= text.size()) break;
-  }
-  return r;
-}
-
-TEST(ResponseParser, ReadsAContentLengthBodyInAnyPieces) {
-  const std::string text =
-      "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: abc\r\nContent-Length: 5\r\n\r\nhello";
-  for (std::size_t step : {1u, 7u, 1000u}) {
-    parser p;
-    ASSERT_EQ(feed(p, text, step), parser::result::complete) << step;
-    EXPECT_EQ(p.get().status, 200);
-    EXPECT_EQ(p.get().body, "hello");
-    EXPECT_EQ(p.get().header("lambda-runtime-aws-request-id"), "abc");
-    EXPECT_TRUE(p.get().keep_alive);
-    EXPECT_EQ(p.consumed(), text.size());
-  }
-}
-
-TEST(ResponseParser, ReadsChunkedBodiesWithExtensionsAndTrailers) {
-  const std::string text =
-      "HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: z\r\n\r\nNEXT";
-  parser p;
-  ASSERT_EQ(feed(p, text, 3), parser::result::complete);
-  EXPECT_EQ(p.get().body, "abcde");
-  EXPECT_EQ(p.consumed(), text.size() - 4);  // the next response's bytes stay
-}
-
-TEST(ResponseParser, ABodyWithNoFramingRunsToTheEndOfTheConnection) {
-  const std::string text = "HTTP/1.0 200 OK\r\n\r\nall of it";
-  parser p;
-  EXPECT_EQ(p.parse(text), parser::result::incomplete);
-  ASSERT_EQ(p.finish_at_eof(text), parser::result::complete);
-  EXPECT_EQ(p.get().body, "all of it");
-  EXPECT_FALSE(p.get().keep_alive);
-}
-
-TEST(ResponseParser, NoContentHasNoBodyAndCloseIsHonoured) {
-  parser p;
-  ASSERT_EQ(p.parse("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"),
-            parser::result::complete);
-  EXPECT_TRUE(p.get().body.empty());
-  EXPECT_FALSE(p.get().keep_alive);
-}
-
-TEST(ResponseParser, AnEndMidResponseIsBad) {
-  parser p;
-  const std::string text = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort";
-  EXPECT_EQ(p.parse(text), parser::result::incomplete);
-  EXPECT_EQ(p.finish_at_eof(text), parser::result::bad);
-  EXPECT_THAT(p.reason(), HasSubstr("mid-response"));
-}
-
-TEST(ResponseParser, RefusesWhatItDoesNotUnderstand) {
-  for (const char* text : {
-           "HTTP/1.1 20 OK\r\n\r\n",                         // short status
-           "HTTP/1.1 abc OK\r\n\r\n",                        // not a number
-           "HTTP/2.0 200 OK\r\n\r\n",                        // version
-           "garbage\r\n\r\n",                                // not HTTP at all
-           "HTTP/1.1 100 Continue\r\n\r\n",                  // interim
-           "HTTP/1.1 200 OK\r\nNo colon\r\n\r\n",            // header line
-           "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",  // length
-           "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-           "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
-           "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",  // chunk size
-       }) {
-    parser p;
-    EXPECT_EQ(p.parse(text), parser::result::bad) << text;
-    EXPECT_FALSE(p.reason().empty()) << text;
-  }
-}
-
-TEST(ResponseParser, EnforcesItsLimits) {
-  http::limits limits;
-  limits.max_head = 64;
-  limits.max_headers = 2;
-  limits.max_body = 8;
-  parser head(limits);
-  EXPECT_EQ(head.parse("HTTP/1.1 200 OK\r\nX: " + std::string(100, 'a')), parser::result::bad);
-  parser headers(limits);
-  EXPECT_EQ(headers.parse("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"), parser::result::bad);
-  parser length(limits);
-  EXPECT_EQ(length.parse("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"), parser::result::bad);
-  parser chunked(limits);
-  EXPECT_EQ(chunked.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n"),
-            parser::result::bad);
-  parser eof(limits);
-  EXPECT_EQ(eof.parse("HTTP/1.1 200 OK\r\n\r\n123456789"), parser::result::bad);
-}
 
 TEST(Endpoint, TakesNumericAddressesAndLocalhost) {
   std::string why;
@@ -255,6 +159,128 @@ TEST(Client, CarriesSixMegabyteBodiesBothWays) {
   http::response r;
   ASSERT_EQ(c.request("POST", "/", {}, big, r, soon()).error, http::failure::none);
   EXPECT_EQ(r.body.size(), big.size());
+}
+
+TEST(Client, AnAllocationThatFailsMidRequestClosesTheConnection) {
+  const std::string big = scripted_server::reply(200, std::string(1 << 20, 'b'));
+  const std::string second = scripted_server::reply(200, "second");
+  scripted_server s([&](int fd, int, scripted_server& self) {
+    if (self.read_request(fd).ok) scripted_server::write(fd, big);
+    if (self.read_request(fd).ok) scripted_server::write(fd, second);  // only if reused
+    self.hold(fd);
+  });
+  auto c = client_for(s);
+  http::response r;
+  inflight::test::fail_next_allocation_of(256 * 1024);  // the read buffer, growing past 256 KiB
+  EXPECT_THROW(c.request("GET", "/big", {}, {}, r, soon()), std::bad_alloc);
+  inflight::test::disarm_allocation_fault();
+  EXPECT_FALSE(c.connected());  // left open, its next reply would be the rest of the big one
+  const auto o = c.request("GET", "/big", {}, {}, r, soon());
+  ASSERT_EQ(o.error, http::failure::none) << o.what;
+  EXPECT_EQ(r.body.size(), std::size_t(1) << 20);
+  EXPECT_EQ(s.accepted(), 2);
+}
+
+TEST(Client, AConnectionTheServerClosedWhileIdleIsReplacedBeforeTheRequest) {
+  scripted_server s([](int fd, int index, scripted_server& self) {
+    if (self.read_request(fd).ok) {
+      scripted_server::write(fd, scripted_server::reply(200, "conn" + std::to_string(index)));
+    }
+    if (index == 1) self.hold(fd);  // the first closes once it answered: an idle close
+  });
+  auto c = client_for(s);
+  http::response r;
+  ASSERT_EQ(c.request("GET", "/", {}, {}, r, soon()).error, http::failure::none);
+  std::this_thread::sleep_for(50ms);  // the close arrives while the connection is idle
+  const auto o = c.request("POST", "/", {}, "result", r, soon());
+  ASSERT_EQ(o.error, http::failure::none) << o.what;
+  EXPECT_EQ(r.body, "conn1");
+}
+
+TEST(Client, ARequestAReusedConnectionDroppedUnansweredIsSentOnceMore) {
+  std::atomic<int> seen_again{0};
+  scripted_server s([&](int fd, int index, scripted_server& self) {
+    if (index == 0) {
+      if (self.read_request(fd).ok) scripted_server::write(fd, scripted_server::reply(200, "1"));
+      self.read_request(fd);  // read, then closed with no reply (a server closing it as idle)
+      return;
+    }
+    const auto req = self.read_request(fd);
+    if (req.ok && req.body == "result") ++seen_again;
+    scripted_server::write(fd, scripted_server::reply(202, "again"));
+    self.hold(fd);
+  });
+  auto c = client_for(s);
+  http::response r;
+  ASSERT_EQ(c.request("GET", "/", {}, {}, r, soon()).error, http::failure::none);
+  const auto o = c.request("POST", "/", {}, "result", r, soon());
+  ASSERT_EQ(o.error, http::failure::none) << o.what;
+  EXPECT_EQ(r.body, "again");
+  EXPECT_EQ(seen_again.load(), 1);
+}
+
+TEST(Client, ANewConnectionThatFailsTheSameWayIsNotRetried) {
+  scripted_server s([](int fd, int, scripted_server& self) { self.read_request(fd); });
+  auto c = client_for(s);
+  http::response r;
+  const auto o = c.request("POST", "/", {}, "result", r, soon());
+  EXPECT_EQ(o.error, http::failure::closed);
+  EXPECT_TRUE(o.sent);  // the server may have it: the caller must not assume it failed
+  EXPECT_FALSE(o.replied);
+  EXPECT_EQ(s.accepted(), 1);
+}
+
+TEST(Client, UnsolicitedBytesAreNeverTakenForTheNextReply) {
+  scripted_server s([](int fd, int index, scripted_server& self) {
+    if (self.read_request(fd).ok) {
+      scripted_server::write(fd, scripted_server::reply(200, "conn" + std::to_string(index)));
+      // A server's 408 before it gives up on the idle connection, sent unasked.
+      if (index == 0) scripted_server::write(fd, scripted_server::reply(408, "late"));
+    }
+    self.hold(fd);
+  });
+  auto c = client_for(s);
+  http::response r;
+  ASSERT_EQ(c.request("GET", "/", {}, {}, r, soon()).error, http::failure::none);
+  std::this_thread::sleep_for(50ms);  // the 408 arrives while the connection is idle
+  const auto o = c.request("POST", "/", {}, "result", r, soon());
+  ASSERT_EQ(o.error, http::failure::none) << o.what;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "conn1");
+}
+
+TEST(Client, BytesBehindAReplyCloseTheConnection) {
+  scripted_server s([](int fd, int index, scripted_server& self) {
+    if (self.read_request(fd).ok) {
+      scripted_server::write(fd, scripted_server::reply(200, "conn" + std::to_string(index)) +
+                                     scripted_server::reply(200, "pipelined"));
+    }
+    self.hold(fd);
+  });
+  auto c = client_for(s);
+  http::response r;
+  ASSERT_EQ(c.request("GET", "/", {}, {}, r, soon()).error, http::failure::none);
+  EXPECT_EQ(r.body, "conn0");
+  EXPECT_FALSE(c.connected());
+  ASSERT_EQ(c.request("GET", "/", {}, {}, r, soon()).error, http::failure::none);
+  EXPECT_EQ(r.body, "conn1");
+}
+
+TEST(Client, AMalformedBodyKeepsItsHead) {
+  scripted_server s([](int fd, int, scripted_server& self) {
+    if (self.read_request(fd).ok) {
+      scripted_server::write(
+          fd, "HTTP/1.1 200 OK\r\nX-Id: id-7\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+    }
+    self.hold(fd);
+  });
+  auto c = client_for(s);
+  http::response r;
+  const auto o = c.request("GET", "/", {}, {}, r, soon());
+  EXPECT_EQ(o.error, http::failure::malformed);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("X-Id"), "id-7");
+  EXPECT_FALSE(c.connected());
 }
 
 }  // namespace

@@ -34,7 +34,10 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "clock.hpp"
 #include "idle_waiter.hpp"
@@ -73,8 +76,17 @@ class fiber_scheduler final : public boost::fibers::algo::algorithm {
 
   // The calling fiber's wait for `events` (EPOLLIN, EPOLLOUT) on `fd`: registers it (one waiter
   // per descriptor at a time). Throws std::system_error when the kernel refuses the descriptor
-  // (EBADF; EPERM for a regular file, which is always ready) or the epoll set cannot be made.
+  // (EBADF; EPERM for a regular file, which is always ready) or the epoll set cannot be made, and
+  // std::logic_error when another fiber of this worker waits for `fd` already (its registration
+  // would be taken over, and that fiber never woken by the descriptor).
   void watch(int fd, std::uint32_t events, fd_waiter* w) {
+    const auto slot = static_cast<std::size_t>(fd);
+    if (slot < watched_.size() && watched_[slot]) {
+      throw std::logic_error("fd_wait: descriptor " + std::to_string(fd) +
+                             " is waited for by another fiber of this worker already; one "
+                             "waiter per descriptor");
+    }
+    if (slot >= watched_.size()) watched_.resize(slot + 1);  // before it can point at `w`
     if (epoll_fd_ < 0) open_poller();
     // A descriptor stays in the set between waits, disarmed by EPOLLONESHOT once it fired, so
     // the next wait re-arms it (MOD) instead of adding it again: one epoll_ctl per wait.
@@ -85,12 +97,14 @@ class fiber_scheduler final : public boost::fibers::algo::algorithm {
         (errno != ENOENT || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)) {
       throw std::system_error(errno, std::generic_category(), "fd_wait: epoll_ctl");
     }
+    watched_[slot] = true;
     ++fd_waiters_;
   }
   // Ends the wait registered by watch(). One that fired is disarmed already (EPOLLONESHOT); one
   // that timed out still points at its waiter, so it leaves the set.
   void unwatch(int fd, bool fired) noexcept {
     if (!fired) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    watched_[static_cast<std::size_t>(fd)] = false;
     --fd_waiters_;
   }
 
@@ -186,6 +200,7 @@ class fiber_scheduler final : public boost::fibers::algo::algorithm {
   idle_waiter waiter_;
   int epoll_fd_ = -1, wake_fd_ = -1, timer_fd_ = -1;  // made by the first descriptor wait
   std::size_t fd_waiters_ = 0;                        // fibers waiting for a descriptor
+  std::vector<bool> watched_;                         // by descriptor: a fiber waits for it
   unsigned since_poll_ = 0;                           // context switches since the last poll
 };
 

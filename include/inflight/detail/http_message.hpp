@@ -43,8 +43,24 @@ inline bool is_digits(std::string_view s) noexcept {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+/// Calls `f` with each element of a comma-separated header value (RFC 9110 5.6.1), trimmed of
+/// spaces and tabs; empty elements are skipped.
+template <class F>
+void for_each_token(std::string_view list, F&& f) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view t = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+    if (!t.empty()) f(t);
+  }
+}
+
 /// Limits of one message; a message over them is refused (a server answers 431 for the head, 413
-/// for the body).
+/// for the body). A chunked body's framing (size lines, extensions, CRLFs and trailer) may add at
+/// most max_head + the decoded body's size in wire bytes, so a message never takes more than
+/// about max_head + 2 x max_body + max_head bytes on the wire.
 struct limits {
   std::size_t max_head = 16 * 1024;                // start line + headers, bytes
   std::size_t max_headers = 64;                    // header lines
@@ -77,7 +93,8 @@ struct framing {
 /// Parses header lines, each ended by CRLF, into `out` (names keep their case), and what they say
 /// of the framing into `f`. False with `err` set on a malformed line, a control character in a
 /// value, more than `max_headers` lines, a bad or conflicting Content-Length, a Transfer-Encoding
-/// other than chunked, or both Content-Length and chunked.
+/// other than chunked or given twice, or both Content-Length and chunked. Connection is read as a
+/// token list ("close, TE" closes).
 inline bool parse_header_lines(std::string_view lines, std::size_t max_headers, header_list& out,
                                framing& f, error& err) {
   auto fail = [&err](int status, const char* reason) {
@@ -113,11 +130,19 @@ inline bool parse_header_lines(std::string_view lines, std::size_t max_headers, 
       f.have_length = true;
       f.length = v;
     } else if (iequals(name, "transfer-encoding")) {
-      if (!iequals(value, "chunked")) return fail(501, "unsupported Transfer-Encoding");
+      // Only "chunked", once: a repeat or another coding could frame the body two ways.
+      if (f.chunked) return fail(400, "repeated Transfer-Encoding");
+      bool chunked = false, other = false;
+      for_each_token(value, [&](std::string_view t) {
+        (iequals(t, "chunked") && !chunked ? chunked : other) = true;
+      });
+      if (other || !chunked) return fail(501, "unsupported Transfer-Encoding");
       f.chunked = true;
     } else if (iequals(name, "connection")) {
-      if (iequals(value, "close")) f.close = true;
-      if (iequals(value, "keep-alive")) f.keep_alive = true;
+      for_each_token(value, [&f](std::string_view t) {
+        if (iequals(t, "close")) f.close = true;
+        if (iequals(t, "keep-alive")) f.keep_alive = true;
+      });
     }
     out.emplace_back(name, value);
   }
@@ -142,11 +167,13 @@ class body_decoder {
     max_body_ = max_body;
     return true;
   }
-  /// A chunked body of at most `max_body` bytes, its trailer of at most `max_trailer`.
+  /// A chunked body of at most `max_body` bytes, its trailer of at most `max_trailer` bytes in
+  /// all, and its framing of at most `max_trailer` + the body's size.
   void start_chunked(std::size_t max_body, std::size_t max_trailer) {
     state_ = state::chunk_size;
     max_body_ = max_body;
     max_trailer_ = max_trailer;
+    trailer_bytes_ = framing_bytes_ = 0;
   }
 
   /// Decodes from `in` at `pos` (advanced past what it takes), appending to `body`.
@@ -167,10 +194,12 @@ class body_decoder {
           break;
         case state::chunk_size: {
           const auto eol = in.find("\r\n", pos);
-          if (eol == std::string_view::npos) {
-            if (in.size() - pos > 1024) return fail(400, "chunk size line too long");
-            return result::incomplete;
+          // Bounded whether the line arrives in pieces or in one read.
+          if ((eol == std::string_view::npos ? in.size() : eol) - pos > max_chunk_line) {
+            return fail(400, "chunk size line too long");
           }
+          if (eol == std::string_view::npos) return result::incomplete;
+          if (!add_framing(eol + 2 - pos, body.size())) return fail(413, framing_too_large);
           std::string_view line = in.substr(pos, eol - pos);
           if (const auto semi = line.find(';'); semi != std::string_view::npos) {
             line = line.substr(0, semi);  // chunk extensions are ignored
@@ -197,14 +226,17 @@ class body_decoder {
           if (in.substr(pos + remaining_, 2) != "\r\n") return fail(400, "chunk not ended by CRLF");
           body.append(in.substr(pos, remaining_));
           pos += remaining_ + 2;
+          if (!add_framing(2, body.size())) return fail(413, framing_too_large);
           state_ = state::chunk_size;
           break;
         case state::trailer: {  // trailer lines, ignored, up to an empty line
           const auto eol = in.find("\r\n", pos);
-          if (eol == std::string_view::npos) {
-            if (in.size() - pos > max_trailer_) return fail(431, "trailer too large");
-            return result::incomplete;
-          }
+          // The whole trailer is bounded, not each line.
+          const std::size_t line = (eol == std::string_view::npos ? in.size() : eol + 2) - pos;
+          if (trailer_bytes_ + line > max_trailer_) return fail(431, "trailer too large");
+          if (eol == std::string_view::npos) return result::incomplete;
+          trailer_bytes_ += line;
+          if (!add_framing(line, body.size())) return fail(413, framing_too_large);
           const bool last = eol == pos;
           pos = eol + 2;
           if (last) state_ = state::done;
@@ -217,6 +249,15 @@ class body_decoder {
  private:
   enum class state { done, fixed, chunk_size, chunk_data, trailer };
 
+  static constexpr std::size_t max_chunk_line = 1024;
+  static constexpr const char* framing_too_large = "chunked framing too large for its body";
+
+  // Counts `n` wire bytes of framing; false once they outgrow max_trailer_ + the body so far.
+  bool add_framing(std::size_t n, std::size_t body_size) noexcept {
+    framing_bytes_ += n;
+    return framing_bytes_ <= max_trailer_ + body_size;
+  }
+
   static int hex_digit(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -228,6 +269,8 @@ class body_decoder {
   std::size_t remaining_ = 0;
   std::size_t max_body_ = 0;
   std::size_t max_trailer_ = 0;
+  std::size_t trailer_bytes_ = 0;  // of the trailer so far
+  std::size_t framing_bytes_ = 0;  // size lines, CRLFs and trailer so far
 };
 
 }  // namespace inflight::detail::http
