@@ -1,0 +1,136 @@
+#pragma once
+// The Runtime API server's invocation bookkeeping, apart from any socket: invocations available
+// and not yet handed out, those handed out and not yet answered, their ids, their ends, and their
+// timeouts. The server (server.hpp) moves them between the two as /next polls and POSTs arrive;
+// everything here runs on the server's thread.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace inflight::bench::runtime_api {
+
+using steady = std::chrono::steady_clock;
+
+/// How an invocation ended.
+enum class outcome { response, error, timeout };
+
+/// One invocation that ended, as the load hears it.
+struct finished {
+  outcome how = outcome::response;
+  bool counted = false;         // submitted as counted (inside the measured window)
+  steady::time_point from;      // when it became available, or its scheduled arrival
+  steady::time_point done;      // when its response or error arrived, or it timed out
+  bool after_deadline = false;  // its response or error came after its deadline
+  std::string error_type;       // outcome::error: the runtime's errorType
+};
+
+/// One invocation while it lives.
+struct invocation {
+  std::string id;
+  steady::time_point from, deadline;
+  std::size_t payload = 0;  // index into the server's events
+  bool counted = false;
+};
+
+/// Invocations from submission to their end. Ids are UUID-shaped and unique within the process.
+class invocation_book {
+ public:
+  /// Each invocation's deadline is its `from` plus `deadline`; timed out one second after it.
+  explicit invocation_book(std::chrono::milliseconds deadline) : deadline_(deadline) {}
+
+  /// A new invocation available from `from`, with payload index `payload`.
+  invocation make(steady::time_point from, bool counted, std::size_t payload) {
+    ++outstanding_;
+    return invocation{next_id(), from, from + deadline_, payload, counted};
+  }
+  /// Keeps `inv` until a poll takes it.
+  void park(invocation inv) { pending_.push_back(std::move(inv)); }
+  /// The oldest parked invocation, if any.
+  std::optional<invocation> take() {
+    if (pending_.empty()) return std::nullopt;
+    invocation inv = std::move(pending_.front());
+    pending_.pop_front();
+    return inv;
+  }
+  /// `inv` was handed to the runtime; its response or error ends it.
+  const invocation& handed_out(invocation inv) {
+    auto [it, added] = in_flight_.emplace(inv.id, std::move(inv));
+    return it->second;
+  }
+  /// Whether `id` was handed out and has not ended.
+  bool in_flight(const std::string& id) const { return in_flight_.count(id) != 0; }
+  /// Ends the handed-out invocation `id` at `now`; nullopt when it is unknown or ended already.
+  std::optional<finished> end(const std::string& id, outcome how, std::string error_type,
+                              steady::time_point now) {
+    auto it = in_flight_.find(id);
+    if (it == in_flight_.end()) return std::nullopt;
+    finished f = ended(it->second, how, now);
+    f.after_deadline = now > it->second.deadline;
+    f.error_type = std::move(error_type);
+    in_flight_.erase(it);
+    return f;
+  }
+  /// Ends what is over its deadline by more than a second at `now`, handed out or not.
+  std::vector<finished> expire(steady::time_point now) {
+    const auto grace = std::chrono::seconds(1);
+    std::vector<finished> out;
+    for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+      if (now > it->second.deadline + grace) {
+        out.push_back(ended(it->second, outcome::timeout, now));
+        it = in_flight_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    while (!pending_.empty() && now > pending_.front().deadline + grace) {
+      out.push_back(ended(pending_.front(), outcome::timeout, now));
+      pending_.pop_front();
+    }
+    return out;
+  }
+
+  /// Submitted and not yet ended (parked or handed out).
+  std::size_t outstanding() const { return outstanding_; }
+  std::size_t parked() const { return pending_.size(); }
+
+ private:
+  finished ended(const invocation& inv, outcome how, steady::time_point now) {
+    --outstanding_;
+    finished f;
+    f.how = how;
+    f.counted = inv.counted;
+    f.from = inv.from;
+    f.done = now;
+    f.after_deadline = how == outcome::timeout;
+    return f;
+  }
+
+  std::string next_id() {
+    // UUID-shaped, unique within the process: a per-book random half and a counter.
+    char buf[40];
+    const std::uint64_t n = ++id_counter_;
+    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8%03x-%012llx",
+                  static_cast<unsigned>(id_base_ >> 32),
+                  static_cast<unsigned>(id_base_ >> 16) & 0xffff,
+                  static_cast<unsigned>(id_base_) & 0xfff, static_cast<unsigned>(n >> 48) & 0xfff,
+                  static_cast<unsigned long long>(n & 0xffffffffffffull));
+    return buf;
+  }
+
+  const std::chrono::milliseconds deadline_;
+  std::deque<invocation> pending_;
+  std::unordered_map<std::string, invocation> in_flight_;
+  std::size_t outstanding_ = 0;
+  std::uint64_t id_counter_ = 0;
+  const std::uint64_t id_base_ = static_cast<std::uint64_t>(
+      std::chrono::steady_clock::now().time_since_epoch().count() * 0x9e3779b97f4a7c15ull);
+};
+
+}  // namespace inflight::bench::runtime_api
