@@ -20,6 +20,7 @@
 
 #include "inflight/inflight.hpp"
 #include "support/benchmark_flags.hpp"
+#include "support/printable.hpp"
 #include "support/report.hpp"
 #include "support/result_file.hpp"
 #include "support/sweep_options.hpp"
@@ -128,6 +129,11 @@ void run_one(benchmark::State& state, sweep_run* run, std::optional<model> m, st
     std::fprintf(stderr, "inflight_sweep: %s: interference: %s\n", name.c_str(),
                  row.interference.c_str());
   }
+  if (!row.unmeasured.empty()) {
+    if (run->tty && run->show_progress) std::fprintf(stderr, "\r\033[K");
+    std::fprintf(stderr, "inflight_sweep: %s: the runtime's CPU and memory are n/a: %s\n",
+                 name.c_str(), row.unmeasured.c_str());
+  }
   set_counters(state, row);
   std::string label;
   if (!row.interference.empty()) label = "interference: " + row.interference;
@@ -178,55 +184,56 @@ void add_context(const sweep_options& o, const inflight::vcpu_info& machine,
   for (int c : machine.cpus) cpus.push_back(std::to_string(c));
   for (model m : o.models) models.push_back(model_name(m));
   for (auto p : o.per_vcpu) points.push_back(std::to_string(p));
-  benchmark::AddCustomContext("inflight_version", inflight::version_string);
+  // Every value made printable: --exec, --env and --cwd come from the user and reach the table
+  // and the JSON.
+  const auto context = [](const std::string& key, const std::string& value) {
+    benchmark::AddCustomContext(key, printable(value));
+  };
+  context("inflight_version", inflight::version_string);
   // What the counters mean; inflight_compare refuses other formats (compare/load.hpp).
-  benchmark::AddCustomContext("inflight_format", "2");
-  benchmark::AddCustomContext("inflight_build_type", INFLIGHT_BUILD_TYPE);
-  benchmark::AddCustomContext("vcpus", std::to_string(o.vcpus));
-  benchmark::AddCustomContext("vcpus_available", std::to_string(machine.count));
-  benchmark::AddCustomContext("vcpu_source", machine.source);
-  benchmark::AddCustomContext("cpus", join(cpus, ","));
-  benchmark::AddCustomContext("pinned", o.pin ? "true" : "false");
-  benchmark::AddCustomContext("cpu_model", read_cpu_model());
-  benchmark::AddCustomContext("arch", u.machine);
-  benchmark::AddCustomContext("kernel", u.release);
+  context("inflight_format", "2");
+  context("inflight_build_type", INFLIGHT_BUILD_TYPE);
+  context("vcpus", std::to_string(o.vcpus));
+  context("vcpus_available", std::to_string(machine.count));
+  context("vcpu_source", machine.source);
+  context("cpus", join(cpus, ","));
+  context("pinned", o.pin ? "true" : "false");
+  context("cpu_model", read_cpu_model());
+  context("arch", u.machine);
+  context("kernel", u.release);
   const std::string cpu_max = inflight::cgroup_cpu_max();
-  benchmark::AddCustomContext("cgroup_cpu_max", cpu_max.empty() ? "none" : cpu_max);
-  benchmark::AddCustomContext("timer_floor_p50_us", fmt::format("{:.1f}", to_us(floor.p50)));
-  benchmark::AddCustomContext("timer_floor_p99_us", fmt::format("{:.1f}", to_us(floor.p99)));
-  benchmark::AddCustomContext("timer_floor_mean_us", fmt::format("{:.1f}", to_us(floor.mean)));
-  benchmark::AddCustomContext("flags", join(argv, " "));
-  benchmark::AddCustomContext("models", join(models, ","));
-  benchmark::AddCustomContext("per_vcpu", join(points, ","));
-  benchmark::AddCustomContext("io_wait", o.io_wait.to_string());
-  benchmark::AddCustomContext("cpu_work", o.cpu_work.to_string());
-  benchmark::AddCustomContext("mode", o.mode == loop_mode::open ? "open" : "closed");
-  benchmark::AddCustomContext("rate",
-                              o.mode == loop_mode::open ? fmt::format("{}", o.rate) : "none");
-  benchmark::AddCustomContext("arrivals",
-                              o.mode == loop_mode::open
-                                  ? (o.arrivals == arrival_process::poisson ? "poisson" : "uniform")
-                                  : "none");
-  benchmark::AddCustomContext("duration", inflight::format_duration(o.duration));
-  benchmark::AddCustomContext("warmup", inflight::format_duration(o.warmup));
-  benchmark::AddCustomContext("seed", std::to_string(o.seed));
+  context("cgroup_cpu_max", cpu_max.empty() ? "none" : cpu_max);
+  context("timer_floor_p50_us", fmt::format("{:.1f}", to_us(floor.p50)));
+  context("timer_floor_p99_us", fmt::format("{:.1f}", to_us(floor.p99)));
+  context("timer_floor_mean_us", fmt::format("{:.1f}", to_us(floor.mean)));
+  context("flags", join(argv, " "));
+  context("models", join(models, ","));
+  context("per_vcpu", join(points, ","));
+  context("io_wait", o.io_wait.to_string());
+  context("cpu_work", o.cpu_work.to_string());
+  context("mode", o.mode == loop_mode::open ? "open" : "closed");
+  context("rate", o.mode == loop_mode::open ? fmt::format("{}", o.rate) : "none");
+  context("arrivals", o.mode == loop_mode::open
+                          ? (o.arrivals == arrival_process::poisson ? "poisson" : "uniform")
+                          : "none");
+  context("duration", inflight::format_duration(o.duration));
+  context("warmup", inflight::format_duration(o.warmup));
+  context("seed", std::to_string(o.seed));
   if (o.exec) {
     const auto& e = *o.exec;
-    benchmark::AddCustomContext("exec_command", o.exec_command);
-    benchmark::AddCustomContext("exec_path", e.path);
-    benchmark::AddCustomContext("exec_label", e.label);
-    benchmark::AddCustomContext("exec_cwd", e.cwd);
+    context("exec_command", o.exec_command);
+    context("exec_path", e.path);
+    context("exec_label", e.label);
+    context("exec_cwd", e.cwd);
     std::vector<std::string> env;
     for (const auto& [k, v] : e.env) env.push_back(k + "=" + v);
-    benchmark::AddCustomContext("exec_env", join(env, " "));
-    benchmark::AddCustomContext("exec_deadline_ms", std::to_string(e.deadline.count()));
-    benchmark::AddCustomContext("exec_events",
-                                std::to_string(std::max<std::size_t>(1, e.events.size())));
-    benchmark::AddCustomContext("exec_nominal_costs", o.nominal ? "true" : "false");
+    context("exec_env", join(env, " "));
+    context("exec_deadline_ms", std::to_string(e.deadline.count()));
+    context("exec_events", std::to_string(std::max<std::size_t>(1, e.events.size())));
+    context("exec_nominal_costs", o.nominal ? "true" : "false");
     // inflight makes no cgroup with cpu.max, so a runtime that sizes itself from it (the Node.js
     // client) is told the vCPUs through its variable instead (models/exec.hpp).
-    benchmark::AddCustomContext("exec_confinement",
-                                std::string(o.pin ? "affinity to the point's CPUs; " : "") +
+    context("exec_confinement", std::string(o.pin ? "affinity to the point's CPUs; " : "") +
                                     "no cgroup cpu.max; AWS_LAMBDA_NODEJS_WORKER_COUNT=" +
                                     std::to_string(8 * o.vcpus) + " unless --env sets it");
   }
@@ -250,6 +257,7 @@ int main(int argc, char** argv) {
   try {
     gb = split_benchmark_flags(original);
     run.options = parse_sweep_options(gb.ours, machine);
+    run.options.stop_requested = [] { return interrupted != 0; };
     // Every output is checked before anything is measured.
     if (!gb.out.empty()) {
       result_file out("benchmark_out", gb.out);
@@ -341,7 +349,6 @@ int main(int argc, char** argv) {
                  disturbed, run.rows.size());
     status = 1;
   }
-  if (run.options.exec) std::remove(run.options.exec->log_path.c_str());
   if (interrupted) {
     std::fprintf(stderr, "inflight_sweep: interrupted; kept the %zu finished points\n",
                  run.rows.size());

@@ -10,8 +10,11 @@
 // -> latency_histogram -> point_result.
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -19,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime_api/runtime_log.hpp"
 #include "runtime_api/runtime_process.hpp"
 #include "runtime_api/server.hpp"
 #include "support/affinity.hpp"
@@ -82,7 +86,11 @@ class exec_load final : public runtime_api::load {
       if (f.after_deadline && f.how != runtime_api::outcome::timeout) ++r_.deadline_overruns;
       if (f.how == runtime_api::outcome::error) {
         ++r_.errors;
-        ++r_.error_types[f.error_type];
+        // A runtime may make up a new type per error: the first 16 are kept, the rest counted
+        // together, so the table and the JSON stay bounded.
+        const bool known = r_.error_types.count(f.error_type) != 0;
+        ++r_.error_types[known || r_.error_types.size() < max_error_types ? f.error_type
+                                                                          : "others"];
       }
       if (f.how == runtime_api::outcome::timeout) ++r_.timeouts;
       counted_left_.fetch_sub(1, std::memory_order_relaxed);
@@ -123,6 +131,8 @@ class exec_load final : public runtime_api::load {
     due_ += std::chrono::duration_cast<steady::duration>(
         std::chrono::duration<double>(std::min(g, left + 1)));
   }
+
+  static constexpr std::size_t max_error_types = 16;
 
   point_context& ctx_;
   point_result& r_;
@@ -212,24 +222,34 @@ inline void run_exec_model(point_context& ctx, point_result& r, const progress& 
     }
   } stopper{srv, server_thread};
 
+  runtime_api::runtime_log log;
   runtime_api::launch_spec launch;
   launch.argv = e.argv;
   launch.argv.front() = e.path;
   launch.cwd = e.cwd;
   launch.env = lmi_environment(e, ctx.spec, srv.address());
   launch.cpus = ctx.spec.pinned() ? ctx.spec.cpus : std::vector<int>{};
-  launch.log_path = e.log_path;
+  launch.log_fd = log.write_end();
   runtime_api::runtime_process proc(launch);
+  log.close_write_end();
   ctx.runtime_group = proc.group();
   auto failure = [&](const std::string& what) {
     proc.end();
-    const std::string tail = runtime_api::last_lines(e.log_path, 3);
+    log.catch_up();
+    const std::string tail = log.last_lines(3);
     return std::runtime_error(what + (tail.empty() ? "" : "; its output ends: " + tail));
+  };
+  const auto interrupted = [&] { return ctx.spec.stop_requested && ctx.spec.stop_requested(); };
+  // Past the server's own limits (descriptors, memory) the point ran with fewer connections
+  // than the runtime opened: not a measurement of it.
+  auto check_server = [&] {
+    if (const std::string t = srv.trouble(); !t.empty()) throw failure(t);
   };
 
   // Init: from the start to the first GET /next.
   const auto init_deadline = proc.started() + e.init_timeout;
   while (!load.ready()) {
+    if (interrupted()) throw failure("interrupted while the runtime started");
     if (load.init_failed()) {
       throw failure("the runtime posted /runtime/init/error (" + load.init_error_type() + ")");
     }
@@ -248,7 +268,16 @@ inline void run_exec_model(point_context& ctx, point_result& r, const progress& 
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   r.init_ms = std::chrono::duration<double, std::milli>(load.first_poll() - proc.started()).count();
-  r.rss_init_mb = runtime_api::usage_of_group(proc.group()).rss_mb;
+  const pid_t group = proc.group();
+  // A /proc read that fails makes the runtime's figures unknown (NaN, shown as n/a), never 0.
+  auto usage = [&] {
+    auto u = runtime_api::usage_of_group(group);
+    if (!u.readable && r.unmeasured.empty()) {
+      r.unmeasured = std::string("/proc could not be read: ") + std::strerror(errno);
+    }
+    return u;
+  };
+  r.rss_init_mb = usage().rss_mb;
 
   ctx.restart_clock(steady::now());
   srv.post([&] { load.begin(srv); });
@@ -256,7 +285,7 @@ inline void run_exec_model(point_context& ctx, point_result& r, const progress& 
   std::chrono::nanoseconds server_cpu0{0};
   std::string died;
   auto stop = [&] {
-    if (load.init_failed()) return true;
+    if (load.init_failed() || !srv.trouble().empty()) return true;
     if (auto how = proc.exited()) {
       died = *how;
       return true;
@@ -268,7 +297,7 @@ inline void run_exec_model(point_context& ctx, point_result& r, const progress& 
                    ? std::function<double()>([&] { return static_cast<double>(load.occupancy()); })
                    : std::function<double()>(),
                stop, [&](bool at_end) {
-                 const double cpu = runtime_api::usage_of_group(proc.group()).cpu_seconds;
+                 const double cpu = usage().cpu_seconds;
                  const auto server_cpu = thread_cpu_time_of(load.server_tid());
                  if (!at_end) {
                    runtime_cpu0 = cpu;
@@ -283,18 +312,25 @@ inline void run_exec_model(point_context& ctx, point_result& r, const progress& 
   if (load.init_failed()) {
     throw failure("the runtime posted /runtime/init/error (" + load.init_error_type() + ")");
   }
+  check_server();
   // The invocations counted in the window end with a response, an error, or a timeout at their
   // deadline + 1 s; wait for that (the server times them out).
   const auto drain_until = steady::now() + e.deadline + std::chrono::milliseconds(1500);
   while (load.counted_left() > 0 && steady::now() < drain_until && !stop()) {
+    if (interrupted()) throw failure("interrupted while the point's invocations drained");
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  r.rss_peak_mb = runtime_api::usage_of_group(proc.group()).rss_peak_mb;
+  r.rss_peak_mb = usage().rss_peak_mb;
   if (!died.empty()) throw failure("the runtime " + died + " during the point");
+  check_server();
   srv.post([&] { srv.stop(); });
   proc.end();
   // The runtime is a process tree of its own: its CPU is the point's (CPU%), and none of it is in
   // this process's, which is all harness here (the server among it).
+  if (!r.unmeasured.empty()) {
+    const double unknown = std::numeric_limits<double>::quiet_NaN();
+    r.runtime_cpu_seconds = r.rss_init_mb = r.rss_peak_mb = unknown;
+  }
   r.model_cpu_seconds = r.runtime_cpu_seconds;
   r.children_cpu_seconds = r.runtime_cpu_seconds;
 }

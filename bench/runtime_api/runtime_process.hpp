@@ -1,11 +1,13 @@
 #pragma once
 // The runtime process of one exec point: started without a shell as the sweep's child, in a
-// process group of its own, confined to the point's CPUs, with its output in a log file; ended
-// with its whole group (grandchildren included) when the point ends, and when the sweep dies
-// however it dies: a small keeper process between the sweep and the runtime holds the group,
-// gets SIGTERM from the kernel when the sweep goes (PR_SET_PDEATHSIG), and kills the group.
+// process group of its own, confined to the point's CPUs, with its output on a descriptor the
+// caller gives (runtime_log.hpp); ended with every process it started, when the point ends and
+// when the sweep dies however it dies. A small keeper process between the sweep and the runtime
+// holds the group and is a child subreaper, so descendants that leave the group (setsid(),
+// setpgid()) are reparented to it once their parent dies; on SIGTERM (from the sweep, or from the
+// kernel when the sweep goes: PR_SET_PDEATHSIG), or when the runtime exits, it kills its group
+// and every process reparented to it, round after round, until none is left.
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -15,16 +17,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "runtime_api/process_group.hpp"
 
 extern char** environ;
 
@@ -36,7 +39,7 @@ struct launch_spec {
   std::string cwd;                                       // empty: the sweep's
   std::vector<std::pair<std::string, std::string>> env;  // set over the sweep's environment
   std::vector<int> cpus;                                 // affinity; empty: not confined
-  std::string log_path;                                  // stdout and stderr go here
+  int log_fd = -1;                                       // stdout and stderr go here
 };
 
 /// The value of `name` in `env` (the last setting wins), else in the sweep's environment.
@@ -72,75 +75,48 @@ inline std::string resolve_command(const std::string& command, const std::string
   return "";
 }
 
-/// CPU and memory of a process group, from /proc.
-struct group_usage {
-  double cpu_seconds = 0;  // utime + stime of its live processes, plus their reaped children's
-  double rss_mb = 0;       // VmRSS summed
-  double rss_peak_mb = 0;  // VmHWM summed (each process's own peak)
-  std::size_t processes = 0;
-};
+namespace detail {
 
-inline group_usage usage_of_group(pid_t group) {
-  group_usage u;
-  const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
-  DIR* proc = ::opendir("/proc");
-  if (proc == nullptr) return u;
-  while (const dirent* e = ::readdir(proc)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    const std::string dir = std::string("/proc/") + e->d_name;
-    std::ifstream in(dir + "/stat");
-    std::string text;
-    if (!std::getline(in, text)) continue;
-    const auto close = text.rfind(')');
-    if (close == std::string::npos || close + 2 > text.size()) continue;
-    std::istringstream fields(text.substr(close + 2));
-    std::vector<std::string> f;
-    std::string x;
-    while (fields >> x) f.push_back(x);
-    // After the name: state(0) ppid(1) pgrp(2) ... utime(11) stime(12) cutime(13) cstime(14).
-    if (f.size() < 15 || std::atol(f[2].c_str()) != group) continue;
-    ++u.processes;
-    u.cpu_seconds += static_cast<double>(std::atoll(f[11].c_str()) + std::atoll(f[12].c_str()) +
-                                         std::atoll(f[13].c_str()) + std::atoll(f[14].c_str())) /
-                     hz;
-    std::ifstream status(dir + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) u.rss_mb += std::atof(line.c_str() + 6) / 1024;
-      if (line.rfind("VmHWM:", 0) == 0) u.rss_peak_mb += std::atof(line.c_str() + 6) / 1024;
+// The keeper: started by fork() from a threaded program, so system calls only. It waits for
+// SIGTERM or for the runtime's exit (both blocked, taken with sigwaitinfo, so neither is missed
+// before the wait), then ends every member and descendant; it exits as the runtime did.
+[[noreturn]] inline void keeper_main(pid_t parent, pid_t runtime) noexcept {
+  const pid_t self = ::getpid();
+  int code = 128 + SIGKILL;
+  sigset_t wanted;
+  sigemptyset(&wanted);
+  sigaddset(&wanted, SIGTERM);
+  sigaddset(&wanted, SIGCHLD);
+  for (bool done = ::getppid() != parent; !done;) {  // the sweep may be gone already
+    siginfo_t info{};
+    if (::sigwaitinfo(&wanted, &info) < 0) continue;
+    if (info.si_signo == SIGTERM) break;
+    int status = 0;
+    for (pid_t p; (p = ::waitpid(-1, &status, WNOHANG)) > 0;) {
+      if (p != runtime) continue;  // an orphan reparented here
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      done = true;
     }
   }
-  ::closedir(proc);
-  return u;
-}
-
-/// The last `n` lines of the file at `path` (at most 64 KiB of it), joined with " | ".
-inline std::string last_lines(const std::string& path, std::size_t n) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::streamoff>(in.tellg());
-  in.seekg(std::max<std::streamoff>(0, size - 65536));
-  std::deque<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    lines.push_back(line.size() > 300 ? line.substr(0, 300) + "..." : line);
-    if (lines.size() > n) lines.pop_front();
+  // Killed processes' children come here as orphans: rounds until a scan finds nobody.
+  for (int round = 0; round < 1000; ++round) {
+    const int found = kill_members(self, self);
+    int status = 0;
+    for (pid_t p; (p = ::waitpid(-1, &status, WNOHANG)) > 0;) {
+      if (p == runtime && code == 128 + SIGKILL) {
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+    }
+    if (found == 0) break;
+    const timespec pause{0, 1'000'000};
+    ::nanosleep(&pause, nullptr);
   }
-  std::string out;
-  for (const auto& l : lines) out += (out.empty() ? "" : " | ") + l;
-  return out;
+  ::_exit(code);
 }
 
-namespace detail {
-extern "C" inline void keeper_on_term(int) {
-  ::kill(0, SIGKILL);  // the whole group, this keeper included
-}
 }  // namespace detail
 
-/// One started runtime. The destructor ends its whole process group and reaps the keeper.
+/// One started runtime. The destructor ends it and everything it started, and reaps the keeper.
 class runtime_process {
  public:
   /// Starts `spec`. Throws std::runtime_error when it cannot (the command cannot be executed:
@@ -173,31 +149,31 @@ class runtime_process {
     CPU_ZERO(&set);
     for (int c : spec.cpus) CPU_SET(c, &set);
     const bool confine = !spec.cpus.empty();
-    const int log = ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (log < 0) {
-      throw std::runtime_error("cannot write the runtime's log " + spec.log_path + ": " +
-                               std::strerror(errno));
-    }
+    const int log = spec.log_fd;
     const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     int report[2];  // the runtime child writes execve's errno here when it fails
     if (::pipe2(report, O_CLOEXEC) != 0) {
-      ::close(log);
       ::close(null);
       throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
     }
     const pid_t parent = ::getpid();
+    started_ = std::chrono::steady_clock::now();  // before fork: init_ms is never negative
     keeper_ = ::fork();
     if (keeper_ == 0) {
       ::setpgid(0, 0);
-      struct sigaction sa {};
-      sa.sa_handler = detail::keeper_on_term;
-      ::sigaction(SIGTERM, &sa, nullptr);
+      // Whatever the forking thread blocked: SIGTERM and SIGCHLD are taken by sigwaitinfo, the
+      // rest are open (a parent-death SIGTERM must never stay pending).
+      ::signal(SIGCHLD, SIG_DFL);
       ::signal(SIGINT, SIG_IGN);
+      sigset_t keep;
+      sigemptyset(&keep);
+      sigaddset(&keep, SIGTERM);
+      sigaddset(&keep, SIGCHLD);
+      ::sigprocmask(SIG_SETMASK, &keep, nullptr);
+      ::prctl(PR_SET_CHILD_SUBREAPER, 1);
       ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) detail::keeper_on_term(0);
       const pid_t rt = ::fork();
       if (rt == 0) {
-        ::signal(SIGTERM, SIG_DFL);
         ::signal(SIGINT, SIG_DFL);
         sigset_t none;
         sigemptyset(&none);
@@ -216,17 +192,11 @@ class runtime_process {
         ::_exit(127);
       }
       ::close(report[1]);
-      int status = 0;
-      while (rt > 0 && ::waitpid(rt, &status, 0) < 0 && errno == EINTR) {
-      }
-      ::_exit(rt < 0                ? 126
-              : WIFEXITED(status)   ? WEXITSTATUS(status)
-              : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-                                    : 1);
+      if (rt < 0) ::_exit(126);
+      detail::keeper_main(parent, rt);
     }
     const int fork_errno = errno;
     ::close(report[1]);
-    ::close(log);
     ::close(null);
     if (keeper_ < 0) {
       ::close(report[0]);
@@ -245,41 +215,56 @@ class runtime_process {
       end();
       throw std::runtime_error("cannot execute '" + spec.argv.front() + "': " + std::strerror(err));
     }
-    started_ = std::chrono::steady_clock::now();
   }
   ~runtime_process() { end(); }
   runtime_process(const runtime_process&) = delete;
   runtime_process& operator=(const runtime_process&) = delete;
 
+  /// The runtime's process group (the keeper's), until the keeper is reaped.
   pid_t group() const { return group_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
 
   /// The runtime's exit, once it has exited: "exited with status N" or "was killed by signal N";
   /// nullopt while it runs. Safe from any one thread at a time.
   std::optional<std::string> exited() {
-    if (exit_) return exit_;
-    if (keeper_ <= 0) return exit_;
+    if (exit_ || keeper_ <= 0) return exit_;
     int status = 0;
-    if (::waitpid(keeper_, &status, WNOHANG) == keeper_) {
-      keeper_ = -1;
-      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      exit_ = code > 128 ? "was killed by signal " + std::to_string(code - 128)
-                         : "exited with status " + std::to_string(code);
-    }
+    if (::waitpid(keeper_, &status, WNOHANG) == keeper_) reaped(status);
     return exit_;
   }
 
-  /// Kills the whole group and reaps the keeper.
+  /// Ends the runtime and everything it started (through the keeper), and reaps the keeper.
   void end() {
-    if (group_ > 0) ::kill(-group_, SIGKILL);
-    if (keeper_ > 0) {
-      while (::waitpid(keeper_, nullptr, 0) < 0 && errno == EINTR) {
+    if (keeper_ <= 0) return;
+    ::kill(keeper_, SIGTERM);
+    int status = 0;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (;;) {
+      const pid_t p = ::waitpid(keeper_, &status, WNOHANG);
+      if (p == keeper_) break;
+      if (p < 0 && errno != EINTR) break;
+      if (std::chrono::steady_clock::now() > give_up) {  // a keeper that cannot finish: the group
+        ::kill(-group_, SIGKILL);
+        while (::waitpid(keeper_, &status, 0) < 0 && errno == EINTR) {
+        }
+        break;
       }
-      keeper_ = -1;
+      const timespec pause{0, 1'000'000};
+      ::nanosleep(&pause, nullptr);
     }
+    reaped(status);
   }
 
  private:
+  void reaped(int status) {
+    keeper_ = -1;
+    group_ = -1;  // its id may be reused from now on: never signalled again
+    if (exit_) return;
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    exit_ = code > 128 ? "was killed by signal " + std::to_string(code - 128)
+                       : "exited with status " + std::to_string(code);
+  }
+
   pid_t keeper_ = -1;
   pid_t group_ = -1;
   std::chrono::steady_clock::time_point started_;

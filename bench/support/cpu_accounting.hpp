@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -45,12 +46,13 @@ struct process_cpu {
 /// kernel scales to each task's precise runtime). Summing the other processes, rather than
 /// subtracting this one from /proc/stat's per-CPU busy time, avoids the tick-sampling bias of the
 /// latter, which read 5-13% "others" beside a sweep on a quiet VM.
-inline std::map<pid_t, process_cpu> other_processes_cpu(pid_t own_group = 0) {
+/// Empty (nullopt) when /proc cannot be read: the others are unknown then, not idle.
+inline std::optional<std::map<pid_t, process_cpu>> other_processes_cpu(pid_t own_group = 0) {
   std::map<pid_t, process_cpu> out;
   const pid_t self = ::getpid();
   const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
   DIR* proc = ::opendir("/proc");
-  if (proc == nullptr) return out;
+  if (proc == nullptr) return std::nullopt;
   while (const dirent* e = ::readdir(proc)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     const pid_t pid = static_cast<pid_t>(std::atol(e->d_name));

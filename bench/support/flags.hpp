@@ -1,11 +1,11 @@
 #pragma once
 // Number parsing and error-line hygiene shared by the programs' flags.
 
-#include <cstdio>
 #include <optional>
 #include <string>
 
 #include "inflight/distribution.hpp"
+#include "support/printable.hpp"
 
 namespace inflight::bench {
 
@@ -17,27 +17,7 @@ inline std::optional<double> parse_positive_number(const std::string& text, doub
   return value;
 }
 
-/// `text` with control characters escaped (\n, \t, \xHH), so that an error that quotes a value
-/// stays one line.
-inline std::string one_line(const std::string& text) {
-  std::string out;
-  for (const char ch : text) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (ch == '\n') {
-      out += "\\n";
-    } else if (ch == '\r') {
-      out += "\\r";
-    } else if (ch == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      char hex[8];
-      std::snprintf(hex, sizeof(hex), "\\x%02x", u);
-      out += hex;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
+/// `text` on one line, safe to print: see printable().
+inline std::string one_line(const std::string& text) { return printable(text); }
 
 }  // namespace inflight::bench

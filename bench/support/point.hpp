@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,7 +37,6 @@ struct exec_spec {
   std::vector<std::pair<std::string, std::string>> env;  // --env, over LMI's variables
   std::chrono::milliseconds deadline{3000};              // Lambda-Runtime-Deadline-Ms
   std::chrono::nanoseconds init_timeout{std::chrono::seconds(10)};
-  std::string log_path;  // the runtime's stdout and stderr, rewritten each point
 };
 
 /// What a point runs: its concurrency, where, and how load arrives.
@@ -51,6 +51,9 @@ struct point_spec {
   std::uint64_t seed = 1;
   std::size_t stack_size = 128 * 1024;    // each fiber's stack, for the fiber-based models
   std::shared_ptr<const exec_spec> exec;  // an exec point's runtime; null for the models
+  // True once the sweep was asked to stop (Ctrl-C, SIGTERM): an exec point's waits for its
+  // runtime's init and drain end then. Empty: never.
+  std::function<bool()> stop_requested;
 
   std::size_t in_flight() const { return per_vcpu * vcpus; }
   bool pinned() const { return !cpus.empty(); }
@@ -97,7 +100,8 @@ struct point_result {
   double rss_init_mb = 0, rss_peak_mb = 0;
   std::uint64_t issued = 0;  // invocations made available in the window
   std::uint64_t errors = 0, deadline_overruns = 0, timeouts = 0;
-  std::map<std::string, std::uint64_t> error_types;  // errorType -> count
+  std::map<std::string, std::uint64_t> error_types;  // errorType -> count; "others" past 16
+  std::string unmeasured;           // why the runtime's CPU and memory are unknown (NaN), or empty
   bool server_shares_cpus = false;  // no CPU outside the point's: the server ran among them
 };
 
@@ -277,8 +281,10 @@ inline void await_window(point_context& ctx, point_result& r,
   const auto cpu1 = process_cpu_time();
   const double steal1 = read_steal_seconds(ctx.spec.cpus);
   if (mark) mark(true);
-  r.others_cpu_seconds =
-      cpu_used_between(others0, other_processes_cpu(ctx.runtime_group), ctx.spec.cpus);
+  const auto others1 = other_processes_cpu(ctx.runtime_group);
+  r.others_cpu_seconds = others0 && others1
+                             ? cpu_used_between(*others0, *others1, ctx.spec.cpus)
+                             : std::numeric_limits<double>::quiet_NaN();  // /proc unreadable
   r.model_cpu_seconds = ctx.thread_cpu_since_mark();
   r.window_s = std::chrono::duration<double>(ctx.window_end - ctx.window_start).count();
   r.process_cpu_seconds = std::chrono::duration<double>(cpu1 - cpu0).count();

@@ -1,6 +1,7 @@
 #pragma once
-// Text that came from a runtime or a command line, made safe for a terminal, a CSV cell and JSON:
-// valid UTF-8 without control characters stays as it is; every other byte is written as \xNN.
+// Text that came from a runtime or a command line, made safe for a terminal, a CSV cell and JSON,
+// and kept on one line: valid UTF-8 without control characters stays as it is; newline, return
+// and tab are written \n, \r and \t, every other byte as \xNN.
 // May include: the standard library.
 
 #include <cstddef>
@@ -9,8 +10,8 @@
 
 namespace inflight::bench {
 
-/// `s` with each byte that is a control character (C0, DEL, C1) or not part of valid UTF-8
-/// written as \xNN.
+/// `s` with newline, return and tab written \n, \r, \t, and each other byte that is a control
+/// character (C0, DEL, C1) or not part of valid UTF-8 written as \xNN.
 inline std::string printable(std::string_view s) {
   static const char hex[] = "0123456789abcdef";
   std::string out;
@@ -23,7 +24,9 @@ inline std::string printable(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) {
+      if (c == '\n' || c == '\r' || c == '\t') {
+        out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+      } else if (c < 0x20 || c == 0x7f) {
         escape(c);
       } else {
         out += static_cast<char>(c);

@@ -80,8 +80,14 @@ struct point_row {
   double rss_peak_mb = 0, rss_per_slot_kb = 0, init_ms = 0;
   double errors = 0, deadline_overruns = 0, timeouts = 0, issued = 0;
   std::string error_types;  // "Error x10, ..." ("" when none)
+  std::string unmeasured;   // why the runtime's CPU and memory are unknown (NaN), "" when known
   bool server_shares_cpus = false;
 };
+
+/// `v` with `precision` decimals, or `unknown` for NaN (a figure that could not be measured).
+inline std::string figure(double v, int precision, const char* unknown = "n/a") {
+  return std::isnan(v) ? std::string(unknown) : fmt::format("{:.{}f}", v, precision);
+}
 
 /// One row per point: a point measured several times (--benchmark_repetitions) becomes its
 /// median repetition by throughput, carrying the spread (min-max and CV of throughput, min-max of
@@ -155,8 +161,10 @@ inline point_row make_exec_row(const sweep_options& o, const point_result& r,
   row.runtime_cpu_us_per_call = calls > 0 ? r.runtime_cpu_seconds / calls * 1e6 : 0;
   row.server_cpu_us_per_call = calls > 0 ? r.server_cpu_seconds / calls * 1e6 : 0;
   row.rss_peak_mb = r.rss_peak_mb;
-  row.rss_per_slot_kb = std::max(0.0, r.rss_peak_mb - r.rss_init_mb) * 1024 /
+  const double grown = r.rss_peak_mb - r.rss_init_mb;  // NaN when /proc could not be read
+  row.rss_per_slot_kb = (std::isnan(grown) ? grown : std::max(0.0, grown)) * 1024 /
                         static_cast<double>(std::max<std::size_t>(1, r.in_flight));
+  row.unmeasured = r.unmeasured;
   row.init_ms = r.init_ms;
   row.errors = static_cast<double>(r.errors);
   row.deadline_overruns = static_cast<double>(r.deadline_overruns);
@@ -192,7 +200,7 @@ inline point_row make_row(const sweep_options& o, const std::string& model_label
   row.mean_us = r.latency.mean() / 1e3;
   const double capacity = r.window_s * static_cast<double>(r.vcpus);
   row.cpu_util = capacity > 0 ? r.model_cpu_seconds / capacity : 0;
-  const double own_threads = r.model_cpu_seconds - r.children_cpu_seconds;
+  const double own_threads = r.exec ? 0 : r.model_cpu_seconds - r.children_cpu_seconds;
   row.harness_cpu_pct =
       capacity > 0 ? std::max(0.0, r.process_cpu_seconds - own_threads) / capacity * 100 : 0;
   row.others_cpu_pct = capacity > 0 ? r.others_cpu_seconds / capacity * 100 : 0;
@@ -201,7 +209,9 @@ inline point_row make_row(const sweep_options& o, const std::string& model_label
   row.floor_p99_us = r.floor_p99_us;
   const interference_limits limits;
   std::vector<std::string> causes;
-  if (row.others_cpu_pct > limits.others_pct) {
+  if (std::isnan(row.others_cpu_pct)) {
+    causes.push_back("other processes' CPU unknown (/proc could not be read)");
+  } else if (row.others_cpu_pct > limits.others_pct) {
     causes.push_back(fmt::format("other processes used {:.1f}% of the vCPUs", row.others_cpu_pct));
   }
   if (row.steal_pct > limits.steal_pct) {
@@ -232,9 +242,20 @@ inline point_row make_row(const sweep_options& o, const std::string& model_label
   return row;
 }
 
-/// The Google Benchmark user counters of a point (console and JSON).
+/// The Google Benchmark user counters of a point (console and JSON); a figure that could not be
+/// measured (NaN) is left out, since JSON has no NaN.
 inline void set_counters(benchmark::State& state, const point_row& row) {
-  auto& c = state.counters;
+  struct known_only {
+    benchmark::UserCounters& counters;
+    struct slot {
+      benchmark::UserCounters& counters;
+      const char* name;
+      void operator=(double v) {
+        if (!std::isnan(v)) counters[name] = v;
+      }
+    };
+    slot operator[](const char* name) { return {counters, name}; }
+  } c{state.counters};
   c["throughput"] = row.throughput;
   c["throughput_per_vcpu"] = row.throughput_per_vcpu;
   c["p50_us"] = row.p50_us;
@@ -305,18 +326,19 @@ inline void write_csv_row(std::ostream& out, const point_row& r) {
   };
   out << fmt::format(
       "{},{},{},{},{},{},{:.3f},{:.3f},{},{},{},{},{:.3f},{:.3f},"
-      "{:.4f},{},{},{},{},{:.4f},{:.4f},{},{},{},{},{},{:.3f},{:.3f},{:.2f},{:.2f},{:.2f},{:.1f},"
+      "{},{},{},{},{},{:.4f},{:.4f},{},{},{},{},{},{:.3f},{:.3f},{:.2f},{},{:.2f},{:.1f},"
       "{},{}\n",
       r.name, r.model, r.per_vcpu, r.vcpus, r.in_flight, r.default_cap ? 1 : 0, r.throughput,
       r.throughput_per_vcpu, pct(r.p50_us, 50), pct(r.p90_us, 90), pct(r.p99_us, 99),
-      pct(r.p999_us, 99.9), r.max_us, r.mean_us, r.cpu_util, r.throttled, r.failed, r.arrivals,
-      r.completed, r.efficiency, r.littles_law_check, r.workers, r.threads, r.processes,
+      pct(r.p999_us, 99.9), r.max_us, r.mean_us, figure(r.cpu_util, 4, ""), r.throttled, r.failed,
+      r.arrivals, r.completed, r.efficiency, r.littles_law_check, r.workers, r.threads, r.processes,
       r.unstarted, r.samples, r.arrival_lag_p99_us, r.arrival_lag_max_us, r.harness_cpu_pct,
-      r.others_cpu_pct, r.steal_pct, r.floor_p99_us, r.interference.empty() ? 0 : 1,
-      r.exec ? fmt::format("{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{},{},{},{},\"{}\"",
-                           r.runtime_cpu_us_per_call, r.server_cpu_us_per_call, r.rss_peak_mb,
-                           r.rss_per_slot_kb, r.init_ms, r.errors, r.deadline_overruns, r.timeouts,
-                           r.issued, csv_escaped(r.error_types))
+      figure(r.others_cpu_pct, 2, ""), r.steal_pct, r.floor_p99_us, r.interference.empty() ? 0 : 1,
+      r.exec ? fmt::format("{},{:.1f},{},{},{:.1f},{},{},{},{},\"{}\"",
+                           figure(r.runtime_cpu_us_per_call, 1, ""), r.server_cpu_us_per_call,
+                           figure(r.rss_peak_mb, 1, ""), figure(r.rss_per_slot_kb, 1, ""),
+                           r.init_ms, r.errors, r.deadline_overruns, r.timeouts, r.issued,
+                           csv_escaped(r.error_types))
              : std::string(",,,,,,,,,"));
   out.flush();
 }
@@ -349,11 +371,11 @@ inline std::string format_table(const sweep_options& o, const std::vector<point_
       return std::string("n/a");
     };
     out += fmt::format(
-        "{:<7} {:>8}{} {:>6} {:>12.1f} {:>11.1f} {:>9} {:>9} {:>9} {:>9.3f} {:>6.1f} {:>6} "
+        "{:<7} {:>8}{} {:>6} {:>12.1f} {:>11.1f} {:>9} {:>9} {:>9} {:>9.3f} {:>6} {:>6} "
         "{:>6.3f}{}",
         r.model, r.per_vcpu, r.default_cap ? "*" : " ", r.in_flight, r.throughput,
         r.throughput_per_vcpu, pct(r.p50_us, 50), pct(r.p99_us, 99), pct(r.p999_us, 99.9),
-        r.max_us / 1e3, r.cpu_util * 100,
+        r.max_us / 1e3, figure(r.cpu_util * 100, 1),
         r.efficiency > 0 ? fmt::format("{:.3f}", r.efficiency) : "n/a", r.littles_law_check,
         off ? "!" : (r.interference.empty() ? " " : "~"));
     lagging = lagging || r.lagging;
@@ -424,10 +446,11 @@ inline std::string format_table(const sweep_options& o, const std::vector<point_
       if (!r.exec) continue;
       shared = shared || r.server_shares_cpus;
       out += fmt::format(
-          "{:<16} {:>8} {:>8.1f} {:>11.1f} {:>10.1f} {:>9.1f} {:>9.1f} {:>7} "
+          "{:<16} {:>8} {:>8.1f} {:>11} {:>10.1f} {:>9} {:>9} {:>7} "
           "{:>9} {:>8}\n",
-          r.model, r.per_vcpu, r.init_ms, r.runtime_cpu_us_per_call, r.server_cpu_us_per_call,
-          r.rss_peak_mb, r.rss_per_slot_kb, r.errors, r.deadline_overruns, r.timeouts);
+          r.model, r.per_vcpu, r.init_ms, figure(r.runtime_cpu_us_per_call, 1),
+          r.server_cpu_us_per_call, figure(r.rss_peak_mb, 1), figure(r.rss_per_slot_kb, 1),
+          r.errors, r.deadline_overruns, r.timeouts);
     }
     for (const auto& r : rows) {
       if (r.exec && !r.error_types.empty()) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -61,7 +62,8 @@ struct sweep_options {
   std::string exec_command;  // --exec as given
   bool nominal = false;      // --io_wait or --cpu_work given: the handler's nominal costs (eff)
   bool help = false;
-  std::vector<std::string> given;  // the flags as given, for the report
+  std::vector<std::string> given;        // the flags as given, for the report
+  std::function<bool()> stop_requested;  // set by the program: Ctrl-C or SIGTERM came
 };
 
 inline std::string sweep_help() {
@@ -156,6 +158,59 @@ inline std::uint64_t parse_count(const std::string& flag, const std::string& tex
     usage(flag, text, "not a whole number; valid range is " + range);
   }
   return std::stoull(text);
+}
+
+// Each flag whose value is kept as text until the end, checked where it stands.
+inline std::chrono::nanoseconds checked_duration(const std::string& text) {
+  const auto d = parse_duration(text, "--duration");
+  if (d < std::chrono::milliseconds(10) || d > std::chrono::hours(1)) {
+    usage("duration", text, "valid range is 10ms..1h");
+  }
+  return d;
+}
+inline std::chrono::nanoseconds checked_warmup(const std::string& text) {
+  const auto d = parse_duration(text, "--warmup");
+  if (d > std::chrono::hours(1)) usage("warmup", text, "valid range is 0..1h");
+  return d;
+}
+inline std::chrono::nanoseconds parse_ranged_duration(const std::string& flag,
+                                                      const std::string& text,
+                                                      std::chrono::nanoseconds lo,
+                                                      std::chrono::nanoseconds hi,
+                                                      const std::string& range);
+inline std::chrono::nanoseconds checked_deadline(const std::string& text) {
+  return parse_ranged_duration("deadline", text, std::chrono::milliseconds(1),
+                               std::chrono::seconds(900),
+                               "valid range is 1ms..900s (Lambda's timeout)");
+}
+inline std::chrono::nanoseconds checked_init_timeout(const std::string& text) {
+  return parse_ranged_duration("init_timeout", text, std::chrono::milliseconds(100),
+                               std::chrono::seconds(600), "valid range is 100ms..600s");
+}
+inline std::string checked_label(const std::string& label) {
+  if (label.empty() || label.size() > 64 || !std::all_of(label.begin(), label.end(), [](char c) {
+        return c == '_' || c == '-' || c == '.' || (c >= 'A' && c <= 'Z') ||
+               (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      })) {
+    usage("label", label, "valid: 1..64 letters, digits, '.', '_' and '-'");
+  }
+  return label;
+}
+
+// `text` as a duration within lo..hi; any failure names the flag with `range`.
+inline std::chrono::nanoseconds parse_ranged_duration(const std::string& flag,
+                                                      const std::string& text,
+                                                      std::chrono::nanoseconds lo,
+                                                      std::chrono::nanoseconds hi,
+                                                      const std::string& range) {
+  std::chrono::nanoseconds d{};
+  try {
+    d = parse_duration(text, "--" + flag);
+  } catch (const std::invalid_argument&) {
+    usage(flag, text, "not a duration (a number and ns, us, ms or s); " + range);
+  }
+  if (d < lo || d > hi) usage(flag, text, range);
+  return d;
 }
 
 inline std::vector<std::size_t> parse_per_vcpu(const std::string& text, std::size_t vcpus) {
@@ -284,8 +339,22 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
     if (value.empty()) {
       detail::usage(name, value, "needs a value; valid: " + sweep_flag_range(name, machine.count));
     }
+    // A later value wins, so every value is checked where it stands (an invalid one is never
+    // hidden by a valid repeat); the runtime's command, directory and event file name one thing
+    // each and are refused twice.
+    if (name == "exec" || name == "cwd" || name == "event") {
+      const auto first = std::find_if(o.given.begin(), o.given.end() - 1, [&](const auto& g) {
+        return g.rfind("--" + name + "=", 0) == 0;
+      });
+      if (first != o.given.end() - 1) {
+        detail::usage(name, value, "given twice (first " + *first + "); valid: once");
+      }
+    }
     if (name == "exec" || name == "label" || name == "cwd" || name == "event" ||
         name == "deadline" || name == "init_timeout") {
+      if (name == "deadline") detail::checked_deadline(value);
+      if (name == "init_timeout") detail::checked_init_timeout(value);
+      if (name == "label") detail::checked_label(value);
       exec_flags[name] = value;
     } else if (name == "env") {
       const auto k = value.find('=');
@@ -341,8 +410,10 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
         detail::usage(name, value, "unknown arrival process; valid: poisson, uniform");
       arrivals_given = true;
     } else if (name == "duration") {
+      detail::checked_duration(value);
       duration_text = value;
     } else if (name == "warmup") {
+      detail::checked_warmup(value);
       warmup_text = value;
     } else if (name == "scenario") {
       if (value != "default" && value != "seed") {
@@ -360,17 +431,8 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
     o.duration = std::chrono::seconds(30);
     o.warmup = std::chrono::seconds(5);
   }
-  if (!duration_text.empty()) {
-    o.duration = parse_duration(duration_text, "--duration");
-    if (o.duration < std::chrono::milliseconds(10) || o.duration > std::chrono::hours(1)) {
-      detail::usage("duration", duration_text, "valid range is 10ms..1h");
-    }
-  }
-  if (!warmup_text.empty()) {
-    o.warmup = parse_duration(warmup_text, "--warmup");
-    if (o.warmup > std::chrono::hours(1))
-      detail::usage("warmup", warmup_text, "valid range is 0..1h");
-  }
+  if (!duration_text.empty()) o.duration = detail::checked_duration(duration_text);
+  if (!warmup_text.empty()) o.warmup = detail::checked_warmup(warmup_text);
   if (o.mode == loop_mode::closed && rate_given) {
     throw usage_error("--rate=" + rate_text +
                       ": needs --mode=open (a closed loop has no arrival rate)");
@@ -456,14 +518,7 @@ inline std::shared_ptr<const exec_spec> detail::parse_exec(
               "; valid: a command that can be executed");
   }
   const std::string base = e->argv.front().substr(e->argv.front().rfind('/') + 1);
-  e->label = flags.count("label") != 0 ? flags["label"] : base;
-  if (e->label.empty() || e->label.size() > 64 ||
-      !std::all_of(e->label.begin(), e->label.end(), [](char c) {
-        return c == '_' || c == '-' || c == '.' || (c >= 'A' && c <= 'Z') ||
-               (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-      })) {
-    usage("label", e->label, "valid: 1..64 letters, digits, '.', '_' and '-'");
-  }
+  e->label = checked_label(flags.count("label") != 0 ? flags["label"] : base);
   if (flags.count("event") != 0) {
     const std::string file = flags["event"];
     // A regular file of bounded size: never a device or a FIFO that reads forever.
@@ -490,7 +545,18 @@ inline std::shared_ptr<const exec_spec> detail::parse_exec(
     if (all.size() > max_bytes) {
       usage("event", file, "larger than 64 MiB; valid: up to 64 MiB of JSON or JSON Lines");
     }
+    // Lambda refuses an invocation payload over 6 MB; one here would fail every invocation.
+    constexpr std::size_t max_event = 6291456;
+    auto fits = [&](const std::string& event, const std::string& where) {
+      if (event.size() > max_event) {
+        usage("event", file,
+              where + " is " + std::to_string(event.size()) +
+                  " bytes, over Lambda's 6 MB payload limit; valid: events of at most 6291456 "
+                  "bytes");
+      }
+    };
     if (nlohmann::json::accept(all)) {
+      fits(all, "the event");
       e->events.push_back(all);
     } else {
       std::istringstream lines(all);
@@ -504,28 +570,18 @@ inline std::shared_ptr<const exec_spec> detail::parse_exec(
                 "line " + std::to_string(n) +
                     " is not JSON; valid: one JSON document, or JSON Lines (one per line)");
         }
+        fits(line, "line " + std::to_string(n));
         e->events.push_back(line);
       }
       if (e->events.empty()) usage("event", file, "holds no JSON; valid: JSON or JSON Lines");
     }
   }
   if (flags.count("deadline") != 0) {
-    const auto d = parse_duration(flags["deadline"], "--deadline");
-    if (d < std::chrono::milliseconds(1) || d > std::chrono::seconds(900)) {
-      usage("deadline", flags["deadline"], "valid range is 1ms..900s (Lambda's timeout)");
-    }
-    e->deadline = std::chrono::duration_cast<std::chrono::milliseconds>(d);
+    e->deadline =
+        std::chrono::duration_cast<std::chrono::milliseconds>(checked_deadline(flags["deadline"]));
   }
-  if (flags.count("init_timeout") != 0) {
-    const auto d = parse_duration(flags["init_timeout"], "--init_timeout");
-    if (d < std::chrono::milliseconds(100) || d > std::chrono::seconds(600)) {
-      usage("init_timeout", flags["init_timeout"], "valid range is 100ms..600s");
-    }
-    e->init_timeout = d;
-  }
-  const char* tmp = std::getenv("TMPDIR");
-  e->log_path = std::string(tmp && *tmp ? tmp : "/tmp") + "/inflight-exec-" +
-                std::to_string(::getpid()) + ".log";
+  if (flags.count("init_timeout") != 0)
+    e->init_timeout = checked_init_timeout(flags["init_timeout"]);
   return e;
 }
 

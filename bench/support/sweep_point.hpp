@@ -32,6 +32,7 @@ inline point_spec spec_for(const sweep_options& o, std::size_t per_vcpu) {
   s.duration = o.duration;
   s.seed = o.seed;
   s.exec = o.exec;
+  s.stop_requested = o.stop_requested;
   return s;
 }
 

@@ -5,7 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/prctl.h>  // PR_SET_CHILD_SUBREAPER
+#include <stdlib.h>        // setenv
+#include <sys/prctl.h>     // PR_SET_CHILD_SUBREAPER
+#include <sys/resource.h>  // RLIMIT_NOFILE
 
 #include <chrono>
 #include <fstream>
@@ -209,6 +211,13 @@ TEST_F(Exec, BadInputIsOneLineAndExitTwo) {
            {{"--exec=" + fake, "--label=a/b"}, "--label=a/b: valid: 1..64 letters"},
            {{"--label=x"}, "--label=x: needs --exec"},
            {{"--env=A=b"}, "--env=A=b: needs --exec"},
+           {{"--exec=" + fake, "--deadline=-1ms"},
+            "--deadline=-1ms: not a duration (a number and ns, us, ms or s); valid range is "
+            "1ms..900s"},
+           {{"--exec=" + fake, "--init_timeout=-1s", "--init_timeout=2s"},
+            "--init_timeout=-1s: not a duration"},
+           {{"--exec=" + fake, "--duration=1x", "--duration=1s"}, "--duration: '1x' is invalid"},
+           {{"--exec=" + fake, "--exec=" + fake}, "given twice"},
        }) {
     const auto r = run(b.args);
     EXPECT_EQ(r.status, 2) << b.args.front() << ": " << r.err;
@@ -219,6 +228,38 @@ TEST_F(Exec, BadInputIsOneLineAndExitTwo) {
   const auto r = run({"--exec=" + fake, "--event=" + events});
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr("line 2 is not JSON"));
+  // An event Lambda would refuse (over 6 MB) would fail every invocation: refused up front.
+  const auto big = scratch_.write("big.jsonl", "{}\n\"" + std::string(6291456, 'e') + "\"\n");
+  const auto b = run({"--exec=" + fake, "--event=" + big});
+  EXPECT_EQ(b.status, 2);
+  EXPECT_THAT(b.err, HasSubstr("line 2 is 6291458 bytes, over Lambda's 6 MB payload limit"));
+  EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
+}
+
+TEST_F(Exec, WhatTheRuntimeAndTheFlagsSayReachesTheTableAndTheJsonPrintable) {
+  // Every other invocation fails with a new errorType holding ESC and control characters, and an
+  // --env value holds a newline and an escape.
+  const auto r = sweep("odd_errors", {"--per_vcpu=2", "--env=ODD=line\nbreak\x1b[0m"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  const std::string all = r.out + r.err;
+  EXPECT_EQ(all.find('\x1b'), std::string::npos) << "a raw escape reached the terminal";
+  EXPECT_EQ(all.find('\x01'), std::string::npos);
+  EXPECT_THAT(all, HasSubstr("Odd\\x1b[31m\\x01Error"));
+  ASSERT_TRUE(parses((dir_ / "run.json").string()));
+  EXPECT_EQ(json()["context"]["exec_env"], "ODD=line\\nbreak\\x1b[0m");
+}
+
+TEST_F(Exec, ErrorTypesAreKeptToSixteenAndTheRestCountedAsOthers) {
+  const auto r = sweep("odd_errors", {"--per_vcpu=2"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  const auto j = json();
+  const std::string label = j["benchmarks"][0].value("label", "");
+  const auto at = label.find("errors by errorType: ");
+  ASSERT_NE(at, std::string::npos) << label;
+  const std::string types = label.substr(at);
+  EXPECT_EQ(std::count(types.begin(), types.end(), ','), 16) << "16 types and others: " << types;
+  EXPECT_THAT(types, HasSubstr("others x"));
+  EXPECT_GT(j["benchmarks"][0]["errors"].get<double>(), 17) << "enough errors to need others";
 }
 
 TEST_F(Exec, EventsGoToTheRuntimeAndTheEnvironmentIsLmis) {
@@ -249,20 +290,24 @@ TEST_F(Exec, EventsGoToTheRuntimeAndTheEnvironmentIsLmis) {
 
 TEST_F(Exec, NoRuntimeProcessOutlivesItsPointOrTheSweep) {
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  // A finished sweep: the runtime's grandchild ends with its point.
-  auto r = sweep("'grandchild' inflight-gc-a", {"--per_vcpu=1"});
+  // A finished sweep: the runtime's grandchildren end with their point, those that left its
+  // process group (setsid, setpgid) too.
+  auto r = sweep("'escapee' inflight-gc-a", {"--per_vcpu=1"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(none_named("inflight-gc-a", 10s));
-  // SIGTERM mid-point, and SIGKILL of the sweep itself: the keeper ends the group.
+  // SIGTERM mid-point, and SIGKILL of the sweep itself: the keeper ends them all.
   for (int sig : {SIGTERM, SIGKILL}) {
     const std::string name = sig == SIGTERM ? "inflight-gc-t" : "inflight-gc-k";
-    const pid_t pid = start({"--exec=" + fake + " grandchild " + name, "--vcpus=1", "--per_vcpu=1",
+    const pid_t pid = start({"--exec=" + fake + " escapee " + name, "--vcpus=1", "--per_vcpu=1",
                              "--duration=5s", "--warmup=0"});
     const auto give_up = std::chrono::steady_clock::now() + 30s;
     while (processes_named(name).empty() && std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(10ms);
     }
-    ASSERT_FALSE(processes_named(name).empty()) << "the grandchild never started";
+    while (processes_named(name).size() < 3 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_EQ(processes_named(name).size(), 3u) << "the grandchildren never started";
     kill(pid, sig);
     r = finish(pid);
     EXPECT_EQ(r.status, 128 + sig) << r.err;
@@ -270,6 +315,57 @@ TEST_F(Exec, NoRuntimeProcessOutlivesItsPointOrTheSweep) {
         << "a runtime process outlived the sweep after signal " << sig;
   }
   prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+TEST_F(Exec, TheRuntimesLogIsPrivateBoundedAndLeftNowhere) {
+  // The log lives in TMPDIR, unlinked as soon as it is made: a name planted there is never
+  // opened, and nothing stays behind.
+  const fs::path tmp = dir_ / "tmp";
+  fs::create_directories(tmp);
+  const fs::path planted = tmp / ("inflight-exec-" + std::to_string(::getpid()) + ".log");
+  const fs::path victim = dir_ / "victim";
+  scratch_.write("victim", "keep me");
+  fs::create_symlink(victim, planted);
+  ::setenv("TMPDIR", tmp.c_str(), 1);
+  // 100 MiB of output before the first /next, then the runtime exits: the point fails with the
+  // last lines kept and what the bound dropped.
+  const auto r = run({"--exec=" + fake + " chatty 100", "--vcpus=1", "--per_vcpu=1",
+                      "--duration=100ms", "--warmup=0", "--init_timeout=60s"});
+  ::unsetenv("TMPDIR");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("the runtime exited with status 3 before its first /next"));
+  EXPECT_THAT(r.err, HasSubstr("(the log kept its first 64 MiB; "));
+  EXPECT_THAT(r.err, HasSubstr(" bytes after them were dropped)"));
+  EXPECT_EQ(slurp(victim.string()), "keep me");
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(tmp)) left.push_back(e.path().filename().string());
+  EXPECT_THAT(left, ::testing::ElementsAre(planted.filename().string()));
+}
+
+TEST_F(Exec, AServerOutOfDescriptorsFailsThePointWithOneLine) {
+  // A hard limit of 48 descriptors: the runtime's 40 connections do not all fit beside the
+  // sweep's own, and the server refuses some instead of spinning.
+  inflight::test::spawn_options how;
+  how.hard_limits = {{RLIMIT_NOFILE, 48}};
+  const auto r = run({"--exec=" + fake, "--vcpus=1", "--per_vcpu=40", "--duration=300ms",
+                      "--warmup=100ms", "--benchmark_out=" + (dir_ / "run.json").string()},
+                     how);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("not measured: the Runtime API server ran out of descriptors at "));
+  EXPECT_TRUE(parses((dir_ / "run.json").string()));
+}
+
+TEST_F(Exec, SigtermDuringTheRuntimesInitEndsTheSweepWithoutWaitingOutItsTimeout) {
+  const auto began = std::chrono::steady_clock::now();
+  const pid_t pid = start({"--exec=" + fake + " silent", "--vcpus=1", "--per_vcpu=1",
+                           "--init_timeout=600s", "--duration=100ms", "--warmup=0"});
+  std::this_thread::sleep_for(500ms);
+  kill(pid, SIGTERM);
+  const auto r = finish(pid);
+  EXPECT_EQ(r.status, 128 + SIGTERM) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("interrupted while the runtime started"));
+  // The bound is wide (a loaded machine); waiting out the timeout would take 600 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 120s);
 }
 
 }  // namespace

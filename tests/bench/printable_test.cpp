@@ -16,7 +16,7 @@ TEST(Printable, KeepsPrintableUtf8) {
 }
 
 TEST(Printable, EscapesControlCharactersAndBrokenUtf8) {
-  EXPECT_EQ(printable("\x1b[31mred\n"), "\\x1b[31mred\\x0a");
+  EXPECT_EQ(printable("\x1b[31mred\n\t\r"), "\\x1b[31mred\\n\\t\\r");
   EXPECT_EQ(printable(std::string("a\0b", 3)), "a\\x00b");
   EXPECT_EQ(printable("\x7f"), "\\x7f");
   EXPECT_EQ(printable("\xc2\x85"), "\\xc2\\x85");           // C1 control (NEL)

@@ -10,6 +10,10 @@
 //   drop5          never answers every fifth invocation (and goes on polling)
 //   stall          takes invocations but never answers any (and stays alive)
 //   grandchild     starts a grandchild that sleeps (argv[2] names it), then serves
+//   escapee        as grandchild, with two that leave the group: setsid() and setpgid(0, 0)
+//   chatty         writes argv[2] MiB to stdout (default 100), then exits with status 3
+//   odd_errors     posts every other invocation to /error with a new errorType holding ESC
+//                  and control characters
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -40,7 +44,13 @@ void serve(const std::string& api, const std::string& mode) {
     if (mode == "drop5" && n % 5 == 0) continue;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     const std::string base = "/2018-06-01/runtime/invocation/" + id;
-    if (mode == "throw10" && n % 10 == 0) {
+    if (mode == "odd_errors" && n % 2 == 1) {
+      // In the body: a header value may not hold control characters (the server refuses it).
+      c.call("POST", base + "/error",
+             "{\"errorMessage\":\"odd\",\"errorType\":\"Odd\x1b[31m\x01"
+             "Error" +
+                 std::to_string(n) + "\"}");
+    } else if (mode == "throw10" && n % 10 == 0) {
       c.call("POST", base + "/error", R"({"errorMessage":"tenth","errorType":"TestError"})",
              {{"Lambda-Runtime-Function-Error-Type", "TestError"}});
     } else {
@@ -85,14 +95,28 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
-  if (mode == "grandchild") {
-    if (fork() == 0) {
-      // The grandchild: renamed so the test can look for it, then asleep.
-      const std::string name = argc > 2 ? argv[2] : "fake-grandchild";
-      prctl(PR_SET_NAME, name.c_str());
-      std::this_thread::sleep_for(std::chrono::hours(1));
-      _exit(0);
+  if (mode == "grandchild" || mode == "escapee") {
+    const std::string name = argc > 2 ? argv[2] : "fake-grandchild";
+    for (int leave : {0, 1, 2}) {
+      if (leave != 0 && mode != "escapee") break;
+      if (fork() == 0) {
+        // The grandchild: renamed so the test can look for it, out of the group if asked, then
+        // asleep.
+        if (leave == 1) setsid();
+        if (leave == 2) setpgid(0, 0);
+        prctl(PR_SET_NAME, name.c_str());
+        std::this_thread::sleep_for(std::chrono::hours(1));
+        _exit(0);
+      }
     }
+  }
+  if (mode == "chatty") {
+    const long mib = argc > 2 ? std::atol(argv[2]) : 100;
+    const std::string line(1023, 'o');
+    for (long i = 0; i < mib * 1024; ++i) std::printf("%s\n", line.c_str());
+    std::printf("fake_runtime: said all of it\n");
+    std::fflush(stdout);
+    return 3;
   }
   std::vector<std::thread> threads;
   for (int i = 0; i < std::max(1, c); ++i) threads.emplace_back(serve, api, mode);

@@ -34,7 +34,8 @@ struct run_result {
 struct spawn_options {
   std::vector<std::pair<int, rlim_t>> limits;  // (RLIMIT_*, soft limit)
   bool close_stdout = false;
-  int stdout_fd = -1;  // instead of the "out" file
+  int stdout_fd = -1;                                 // instead of the "out" file
+  std::vector<std::pair<int, rlim_t>> hard_limits{};  // (RLIMIT_*, soft and hard limit)
 };
 
 class SweepBinary : public ::testing::Test {
@@ -59,6 +60,10 @@ class SweepBinary : public ::testing::Test {
         rlimit l{};
         getrlimit(resource, &l);
         l.rlim_cur = value;
+        setrlimit(resource, &l);
+      }
+      for (auto [resource, value] : how.hard_limits) {
+        const rlimit l{value, value};
         setrlimit(resource, &l);
       }
       execv(argv[0], argv.data());
