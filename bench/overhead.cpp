@@ -313,8 +313,11 @@ void run_slot_loop(benchmark::State& state, const std::string& key, std::size_t 
   report_per_call(state, key, ns);
 }
 
+// An empty handler on `range(0)` slots of one worker: 1 (the bare call), 8, and 64 (LMI's default
+// concurrency per vCPU, where slots take turns on their time slices).
 void BM_Invocation_inflight_empty(benchmark::State& state) {
-  run_slot_loop(state, "inflight_empty", 1, [](std::size_t) {});
+  const auto slots = static_cast<std::size_t>(state.range(0));
+  run_slot_loop(state, fmt::format("inflight_empty/{}", slots), slots, [](std::size_t) {});
 }
 
 void BM_Invocation_inflight_yield(benchmark::State& state) {
@@ -510,14 +513,20 @@ void register_all() {
         benchmark::kMillisecond);
   }
   for (auto* bm :
-       {benchmark::RegisterBenchmark("Invocation/inflight_empty", BM_Invocation_inflight_empty),
-        benchmark::RegisterBenchmark("Invocation/inflight_yield", BM_Invocation_inflight_yield),
+       {benchmark::RegisterBenchmark("Invocation/inflight_yield", BM_Invocation_inflight_yield),
         benchmark::RegisterBenchmark("Invocation/bare_yield", BM_Invocation_bare_yield),
         benchmark::RegisterBenchmark("Invocation/thread_per_call", BM_Invocation_thread_per_call),
         benchmark::RegisterBenchmark("Invocation/asio_thread_pool_post",
                                      BM_Invocation_asio_post)}) {
     bm->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("Invocation/inflight_empty", BM_Invocation_inflight_empty)
+      ->Arg(1)
+      ->Arg(8)
+      ->Arg(64)
+      ->Iterations(1)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("Invocation/fiber_per_call", BM_Invocation_fiber_per_call)
       ->Arg(1)
       ->Arg(64)
@@ -584,15 +593,23 @@ void print_summary() {
                 "Little's-law efficiency vs C/(W+floor_mean), worst point", worst, worst_c,
                 worst >= 0.99 ? "met" : "MISSED");
   }
-  if (r.count("invocation/inflight_empty") != 0) {
-    const double ns = r["invocation/inflight_empty"];
-    std::printf("  %-58s %8.2f  (target <= 10 ns: %s)\n", "empty-handler ns per invocation", ns,
-                ns <= 10 ? "met" : "MISSED");
+  for (int slots : {1, 8, 64}) {
+    const auto key = fmt::format("invocation/inflight_empty/{}", slots);
+    if (r.count(key) == 0) continue;
+    const double ns = r[key];
+    // The target holds at LMI's default 64 per vCPU; fewer slots are shown beside it.
+    const std::string what = fmt::format("empty-handler ns per invocation, {} slots/worker", slots);
+    if (slots == 64) {
+      std::printf("  %-58s %8.2f  (target <= 10 ns: %s)\n", what.c_str(), ns,
+                  ns <= 10 ? "met" : "MISSED");
+    } else {
+      std::printf("  %-58s %8.2f\n", what.c_str(), ns);
+    }
   }
   print_ratio("yield handler / bare yield switch", "invocation/inflight_yield",
               "invocation/bare_yield", 1.1, true);
   print_ratio("fiber-per-call (batch 64) / inflight empty handler",
-              "invocation/fiber_per_call_batch64", "invocation/inflight_empty", 20, false);
+              "invocation/fiber_per_call_batch64", "invocation/inflight_empty/1", 20, false);
   print_ratio("memory per slot: inflight / thread per slot", "memory/inflight_slots",
               "memory/thread_per_slot", 1.0, true);
 }

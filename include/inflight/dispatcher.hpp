@@ -76,8 +76,9 @@ struct dispatcher_options {
 ///
 /// A call that throws counts as failed; its worker and slot go on. A call that cannot start (no
 /// fiber stack could be mapped) counts as failed and in unstarted(). Fibers of one worker take
-/// turns: a slot whose body never suspends gives way after each call when another fiber of its
-/// worker is ready, and at least every 64 calls so that due timers fire. Control calls (run_slots,
+/// turns: a slot whose body never suspends gives way when another fiber of its worker is ready
+/// and it has run for a time slice (about 20 us, or one call when a call takes longer), and at
+/// least every 64 calls so that due timers fire. Control calls (run_slots,
 /// stop_slots, drain, stop) come from outside the dispatcher's own workers; from a worker they
 /// throw std::logic_error, since they would wait for that worker itself.
 class dispatcher {
