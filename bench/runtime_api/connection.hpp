@@ -48,6 +48,7 @@ class connection {
   bool queued = false;             ///< parseable input waits for the server's next round
   bool stalled = false;            ///< parsing stopped until its replies drain
   bool close_after_write = false;  ///< closes once its replies are out
+  bool lingering = false;          ///< replies out, its side shut: input is read and dropped
   std::size_t accounted = 0;       ///< held() as the server last counted it
   std::uint32_t watched = 0;       ///< the epoll events it is watched for now
 
@@ -58,7 +59,30 @@ class connection {
   }
   /// The epoll events it should be watched for now.
   std::uint32_t interest(const connection_limits& l) const {
+    if (lingering) return EPOLLIN | EPOLLRDHUP;
     return (wants_input(l) ? EPOLLIN | EPOLLRDHUP : 0u) | (pending_out() != 0 ? EPOLLOUT : 0u);
+  }
+
+  /// Its replies are all out and it is to close: shuts its side instead, so that input still
+  /// unread does not turn the close into a reset that would drop the last replies before the
+  /// peer read them. False when it can close at once (the peer's side is shut already).
+  bool linger() {
+    if (eof) return false;
+    ::shutdown(fd_, SHUT_WR);
+    lingering = true;
+    in_.clear();
+    in_pos_ = 0;
+    return true;
+  }
+  /// While lingering: reads and drops what arrives; false once the peer has shut its side.
+  bool drop_input() {
+    char buf[65536];
+    for (;;) {
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n > 0) continue;
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
   }
 
   /// One read of at most 64 KiB; `ended` (and eof) at end of file or an error.

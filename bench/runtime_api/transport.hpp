@@ -8,7 +8,9 @@
 // replies back up past max_output is not read until they drain; after a bad request nothing more
 // is parsed, after end of file nothing more is read (connection.hpp); past max_buffered in all,
 // the connection holding the most unparsed input is closed; out of descriptors, a reserved one
-// accepts and closes the newcomer. The last two are reported by trouble().
+// accepts and closes the newcomer. The last two are reported by trouble(). A connection closed
+// by the server shuts its side first and drops what still arrives (for at most 2 s), so its last
+// replies are not lost to a reset.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -26,6 +28,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -139,7 +142,7 @@ class http_transport {
   void read_conn(connection& c);
   void process(connection& c);
   bool settle(connection& c);
-  void over_budget();
+  bool over_budget();
 
   connection_limits limits_;
   const std::size_t max_buffered_;
@@ -150,7 +153,8 @@ class http_transport {
   std::vector<std::function<void()>> posted_;
   std::unordered_map<int, connection> conns_;
   std::vector<int> backlog_;  // connections with parseable input left for the next round
-  std::size_t buffered_ = 0;  // connection::held() summed
+  std::deque<std::pair<int, steady::time_point>> lingering_;  // shut, closed by then at the latest
+  std::size_t buffered_ = 0;                                  // connection::held() summed
   std::atomic<std::size_t> bad_requests_{0}, held_{0}, rounds_{0};
   mutable std::mutex trouble_mutex_;
   std::string trouble_;
@@ -202,6 +206,12 @@ inline void http_transport::serve() {
     if (now >= next_tick) {
       on_tick(now);
       next_tick = now + std::chrono::milliseconds(50);
+      // A lingering peer that neither reads nor closes is given 2 s.
+      while (!lingering_.empty() && lingering_.front().second <= now) {
+        connection* c = find(lingering_.front().first);
+        if (c != nullptr && c->lingering) close_conn(c->fd());
+        lingering_.pop_front();
+      }
     }
     // Connections that had more to parse than one round allows go again, after the others.
     std::vector<int> again;
@@ -218,6 +228,10 @@ inline void http_transport::serve() {
         epoll_, events.data(), static_cast<int>(events.size()),
         backlog_.empty() ? static_cast<int>(std::max<std::int64_t>(0, wait_ms.count())) : 0);
     for (int i = 0; i < n; ++i) dispatch(events[static_cast<std::size_t>(i)]);
+    // Here, where no connection is being handled, one may be closed for the memory bound.
+    while (buffered_ > max_buffered_ && !conns_.empty()) {
+      if (!over_budget()) break;
+    }
     held_.store(buffered_, std::memory_order_relaxed);
     rounds_.store(rounds_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
@@ -265,6 +279,10 @@ inline void http_transport::dispatch(const epoll_event& ev) {
       connection* c = find(fd);
       if (c == nullptr) return;
       if (ev.events & EPOLLERR) return close_conn(fd);
+      if (c->lingering) {
+        if (!c->drop_input() || (ev.events & EPOLLHUP)) close_conn(fd);
+        return;
+      }
       if (c->wants_input(limits_) && (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))) {
         read_conn(*c);
         if ((c = find(fd)) == nullptr) return;
@@ -352,7 +370,10 @@ inline void http_transport::process(connection& c) {
 // counts what it holds, keeps its epoll interest current. False when it must close.
 inline bool http_transport::settle(connection& c) {
   if (!c.flush()) return false;
-  if (c.pending_out() == 0 && c.close_after_write && !c.polling && !c.queued) return false;
+  if (c.pending_out() == 0 && c.close_after_write && !c.polling && !c.queued && !c.lingering) {
+    if (!c.linger()) return false;
+    lingering_.push_back({c.fd(), steady::now() + std::chrono::seconds(2)});
+  }
   if (c.stalled && c.pending_out() < limits_.max_output) {  // drained: parse what waited
     c.stalled = false;
     queue(c);
@@ -367,13 +388,12 @@ inline bool http_transport::settle(connection& c) {
     ev.data.u64 = tag(c.fd(), kind::conn);
     ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd(), &ev);
   }
-  if (buffered_ > max_buffered_) over_budget();
   return true;
 }
 
 // Past max_buffered in all: the connection holding the most unparsed input goes, so peers that
 // each hold part of a body cannot together starve the one that would finish its own.
-inline void http_transport::over_budget() {
+inline bool http_transport::over_budget() {
   int worst = -1;
   std::size_t most = 0;
   for (const auto& [fd, c] : conns_) {
@@ -382,11 +402,12 @@ inline void http_transport::over_budget() {
       worst = fd;
     }
   }
-  if (worst < 0) return;
+  if (worst < 0) return false;  // what is held is output: it drains as peers read
   note_trouble("the Runtime API server held over " + std::to_string(max_buffered_ >> 20) +
                " MiB for its connections and closed the one holding " + std::to_string(most >> 10) +
                " KiB of unparsed input");
   close_conn(worst);
+  return true;
 }
 
 }  // namespace inflight::bench::runtime_api

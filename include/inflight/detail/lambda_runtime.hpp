@@ -41,15 +41,15 @@ inline constexpr std::string_view api_prefix = "/2018-06-01/runtime/";
 class logger {
  public:
   explicit logger(std::function<void(std::string_view)> sink) : sink_(std::move(sink)) {}
-  void operator()(const std::string& line) {
-    if (sink_) {
-      try {
+  void operator()(const std::string& line) noexcept {
+    try {
+      if (sink_) {
         sink_(line);
-      } catch (...) {
+      } else {
+        stderr_.write("inflight::lambda: " + line);
       }
-      return;
+    } catch (...) {  // no memory for the line: it is lost, the slot goes on
     }
-    stderr_.write("inflight::lambda: " + line);
   }
 
  private:

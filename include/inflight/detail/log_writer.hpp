@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 
 namespace inflight::detail {
@@ -31,7 +32,8 @@ class log_writer {
   log_writer(const log_writer&) = delete;
   log_writer& operator=(const log_writer&) = delete;
 
-  // Queues `line` and a newline; drops it (counted) when the queue is full. Never blocks on IO.
+  // Queues `line` and a newline; drops it (counted) when the queue is full. Never blocks on IO,
+  // but when no thread can be started for the writer: then the line is written at once.
   void write(std::string_view line);
 
   // Lines dropped so far.
@@ -71,12 +73,18 @@ inline void log_writer::write(std::string_view line) {
     ++state_->dropped_total;
     return;
   }
-  state_->lines.push_back(std::move(text));
   if (!state_->running) {
     // The thread owns a share of the state, so it may outlive this object.
-    std::thread([s = state_] { run(s); }).detach();
+    try {
+      std::thread([s = state_] { run(s); }).detach();
+    } catch (const std::system_error&) {  // no thread to be had: this line is written here
+      lock.unlock();
+      write_all(state_->fd, text);
+      return;
+    }
     state_->running = true;
   }
+  state_->lines.push_back(std::move(text));
   state_->wake.notify_one();
 }
 
