@@ -328,6 +328,25 @@ TEST(LambdaRuntime, TooFewDescriptorsForTheSlotsIsAnInitErrorNamingTheLimit) {
                                             "Runtime.InitError"));
 }
 
+TEST(LambdaRuntime, NoMemoryForTheDispatcherIsAnInitError) {
+  seen_requests seen;
+  scripted_server s([&](int fd, int index, scripted_server& self) {
+    const auto req = self.read_request(fd);
+    seen.add(index, req);
+    if (req.ok) scripted_server::write(fd, accepted);
+  });
+  log_lines log;
+  auto o = on(s.address(), 1, &log);
+  // The worker's inbox (1024 commands) is the first allocation of 64 KiB or more in run().
+  inflight::test::fail_next_allocation_of(64 * 1024);
+  const int status = lambda::run([](const lambda::invocation&) { return std::string("{}"); }, o);
+  inflight::test::disarm_allocation_fault();
+  EXPECT_EQ(status, 1);
+  EXPECT_THAT(seen.wait_for(1), ElementsAre("0 POST /2018-06-01/runtime/init/error HTTP/1.1 "
+                                            "Runtime.InitError"));
+  EXPECT_THAT(log.all(), HasSubstr("no dispatcher: std::bad_alloc"));
+}
+
 TEST(LambdaRuntime, ForcedUnwindPassesThroughTheHandlerCall) {
   const lambda::handler_function h = [](const lambda::invocation&) -> std::string {
     throw boost::context::detail::forced_unwind();
