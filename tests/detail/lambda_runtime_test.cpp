@@ -40,6 +40,7 @@ std::string next_reply(const std::string& id, const std::string& body = "{}") {
       200, body,
       "Lambda-Runtime-Aws-Request-Id: " + id + "\r\nLambda-Runtime-Deadline-Ms: 9999999999999\r\n");
 }
+
 const std::string accepted = scripted_server::reply(202, R"({"status":"OK"})");
 
 // What the scripted server saw: "<connection> <request line>[ <error type>]", in order.
@@ -53,6 +54,13 @@ class seen_requests {
     }
     std::lock_guard<std::mutex> lock(m_);
     lines_.push_back(std::to_string(index) + " " + r.line() + type);
+  }
+  // The script's usual last step: takes one request, answers 202, and holds the connection.
+  void accept(int fd, int index, scripted_server& self) {
+    const auto req = self.read_request(fd);
+    add(index, req);
+    if (req.ok) scripted_server::write(fd, accepted);
+    self.hold(fd);
   }
   // Waits (at most 60 s) until `n` requests were seen; all of them.
   std::vector<std::string> wait_for(std::size_t n) {
@@ -70,6 +78,20 @@ class seen_requests {
   std::mutex m_;
   std::vector<std::string> lines_;
 };
+
+const lambda::handler_function empty_response = [](const lambda::invocation&) {
+  return std::string("{}");
+};
+
+// Runs `h` until `seen` holds `n` requests, stops it (checking that it returns 0), and returns
+// them.
+std::vector<std::string> serve_until(seen_requests& seen, std::size_t n, lambda::handler_function h,
+                                     lambda::options o) {
+  running r(std::move(h), std::move(o));
+  auto posted = seen.wait_for(n);
+  EXPECT_EQ(r.stop(), 0);
+  return posted;
+}
 
 const std::string next_line = "GET /2018-06-01/runtime/invocation/next HTTP/1.1";
 std::string post_line(const std::string& id, const std::string& what) {
@@ -133,15 +155,10 @@ TEST(LambdaRuntime, ANextWhoseBodyCannotBeReadIsReportedToError) {
       self.hold(fd);
       return;
     }
-    const auto req = self.read_request(fd);
-    seen.add(index, req);
-    if (req.ok) scripted_server::write(fd, accepted);
-    self.hold(fd);
+    seen.accept(fd, index, self);
   });
   log_lines log;
-  running r([](const lambda::invocation&) { return std::string("{}"); }, on(s.address(), 1, &log));
-  const auto posted = seen.wait_for(2);
-  EXPECT_EQ(r.stop(), 0);
+  const auto posted = serve_until(seen, 2, empty_response, on(s.address(), 1, &log));
   EXPECT_THAT(posted,
               ElementsAre("1 " + post_line("bad-1", "error") + " Runtime.MalformedInvocation",
                           "2 " + post_line("bad-2", "error") + " Runtime.MalformedInvocation"));
@@ -155,10 +172,7 @@ TEST(LambdaRuntime, AConnectionClosedWhileTheHandlerRanLosesNoResult) {
       if (self.read_request(fd).ok) scripted_server::write(fd, next_reply("idle-1"));
       return;
     }
-    const auto req = self.read_request(fd);
-    seen.add(index, req);
-    if (req.ok) scripted_server::write(fd, accepted);
-    self.hold(fd);
+    seen.accept(fd, index, self);
   });
   log_lines log;
   running r(
@@ -181,15 +195,10 @@ TEST(LambdaRuntime, AResponseTheServerDroppedUnreadIsSentOnceMore) {
       seen.add(index, self.read_request(fd));
       return;
     }
-    const auto req = self.read_request(fd);
-    seen.add(index, req);
-    if (req.ok) scripted_server::write(fd, accepted);
-    self.hold(fd);
+    seen.accept(fd, index, self);
   });
   log_lines log;
-  running r([](const lambda::invocation&) { return std::string("{}"); }, on(s.address(), 1, &log));
-  const auto posted = seen.wait_for(2);
-  EXPECT_EQ(r.stop(), 0);
+  const auto posted = serve_until(seen, 2, empty_response, on(s.address(), 1, &log));
   EXPECT_THAT(posted, ElementsAre("0 " + post_line("lost-1", "response"),
                                   "1 " + post_line("lost-1", "response")));
   EXPECT_THAT(log.all(), Not(HasSubstr("ConnectionLost")));
@@ -209,10 +218,7 @@ TEST(LambdaRuntime, AResponseThatCouldNotBeSentWholeIsReportedAsConnectionLost) 
       }
       return;
     }
-    const auto req = self.read_request(fd);
-    seen.add(index, req);
-    if (req.ok) scripted_server::write(fd, accepted);
-    self.hold(fd);
+    seen.accept(fd, index, self);
   });
   log_lines log;
   running r([](const lambda::invocation&) { return std::string(6000000, 'r'); },
@@ -239,9 +245,8 @@ TEST(LambdaRuntime, APostThatTimesOutAfterGoingOutWholeIsNotReportedAgain) {
   log_lines log;
   auto o = on(s.address(), 1, &log);
   o.request_timeout = 200ms;
-  running r([](const lambda::invocation&) { return std::string("{}"); }, o);
-  const auto posted = seen.wait_for(2);  // the response, then the slot's next /next
-  EXPECT_EQ(r.stop(), 0);
+  const auto posted =
+      serve_until(seen, 2, empty_response, o);  // the response, then the slot's next /next
   EXPECT_THAT(posted, ElementsAre("0 " + post_line("slow-1", "response"), "1 " + next_line));
   EXPECT_THAT(log.all(), HasSubstr("after the whole request went out; not reported again"));
 }
@@ -256,15 +261,10 @@ TEST(LambdaRuntime, AnUnsolicitedReplyIsNeverTakenForTheResponses) {
       self.hold(fd);
       return;
     }
-    const auto req = self.read_request(fd);
-    seen.add(index, req);
-    if (req.ok) scripted_server::write(fd, accepted);
-    self.hold(fd);
+    seen.accept(fd, index, self);
   });
   log_lines log;
-  running r([](const lambda::invocation&) { return std::string("{}"); }, on(s.address(), 1, &log));
-  const auto posted = seen.wait_for(1);
-  EXPECT_EQ(r.stop(), 0);
+  const auto posted = serve_until(seen, 1, empty_response, on(s.address(), 1, &log));
   EXPECT_THAT(posted, ElementsAre("1 " + post_line("late-1", "response")));
   EXPECT_THAT(log.all(), Not(HasSubstr("answered 408")));
 }
