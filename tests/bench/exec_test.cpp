@@ -292,12 +292,14 @@ TEST_F(Exec, NoRuntimeProcessOutlivesItsPointOrTheSweep) {
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   // A finished sweep: the runtime's grandchildren end with their point, those that left its
   // process group (setsid, setpgid) too.
-  auto r = sweep("'escapee' inflight-gc-a", {"--per_vcpu=1"});
+  // Names of this test run's own (two runs at once must not see each other's), within comm's 15.
+  const std::string tag = "ifg" + std::to_string(::getpid() % 10000000);
+  auto r = sweep("'escapee' " + tag + "-a", {"--per_vcpu=1"});
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_TRUE(none_named("inflight-gc-a", 10s));
+  EXPECT_TRUE(none_named(tag + "-a", 10s));
   // SIGTERM mid-point, and SIGKILL of the sweep itself: the keeper ends them all.
   for (int sig : {SIGTERM, SIGKILL}) {
-    const std::string name = sig == SIGTERM ? "inflight-gc-t" : "inflight-gc-k";
+    const std::string name = tag + (sig == SIGTERM ? "-t" : "-k");
     const pid_t pid = start({"--exec=" + fake + " escapee " + name, "--vcpus=1", "--per_vcpu=1",
                              "--duration=5s", "--warmup=0"});
     const auto give_up = std::chrono::steady_clock::now() + 30s;
