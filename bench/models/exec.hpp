@@ -10,9 +10,7 @@
 // -> latency_histogram -> point_result.
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <ctime>
 #include <limits>
 #include <mutex>
@@ -272,9 +270,7 @@ inline void run_exec_model(point_context& ctx, point_result& r, const progress& 
   // A /proc read that fails makes the runtime's figures unknown (NaN, shown as n/a), never 0.
   auto usage = [&] {
     auto u = runtime_api::usage_of_group(group);
-    if (!u.readable && r.unmeasured.empty()) {
-      r.unmeasured = std::string("/proc could not be read: ") + std::strerror(errno);
-    }
+    if (!u.unreadable.empty() && r.unmeasured.empty()) r.unmeasured = u.unreadable;
     return u;
   };
   r.rss_init_mb = usage().rss_mb;

@@ -9,8 +9,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -21,7 +23,7 @@ namespace inflight::bench::runtime_api {
 
 /// CPU and memory of a process group, from /proc.
 struct group_usage {
-  bool readable = true;    // false: /proc could not be read; the figures are unknown, not zero
+  std::string unreadable;  // why /proc could not be read (the figures are unknown, not 0), or ""
   double cpu_seconds = 0;  // its live processes' CPU clocks, plus their reaped children's ticks
   double rss_mb = 0;       // VmRSS summed
   double rss_peak_mb = 0;  // VmHWM summed (each process's own peak)
@@ -33,7 +35,7 @@ inline group_usage usage_of_group(pid_t group) {
   const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) {
-    u.readable = false;
+    u.unreadable = std::string("/proc: ") + std::strerror(errno);
     return u;
   }
   while (const dirent* e = ::readdir(proc)) {
@@ -63,7 +65,11 @@ inline group_usage usage_of_group(pid_t group) {
     u.cpu_seconds +=
         own + static_cast<double>(std::atoll(f[13].c_str()) + std::atoll(f[14].c_str())) / hz;
     std::ifstream status(dir + "/status");
-    if (!status) u.readable = false;  // a member whose memory cannot be read: the sum is unknown
+    // A member whose memory cannot be read makes the sum unknown; one that ended meanwhile
+    // (ENOENT, ESRCH) simply is not there.
+    if (!status && errno != ENOENT && errno != ESRCH && u.unreadable.empty()) {
+      u.unreadable = dir + "/status: " + std::strerror(errno);
+    }
     std::string line;
     while (std::getline(status, line)) {
       if (line.rfind("VmRSS:", 0) == 0) u.rss_mb += std::atof(line.c_str() + 6) / 1024;

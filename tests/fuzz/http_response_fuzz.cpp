@@ -1,4 +1,4 @@
-// Fuzzes the lambda runtime's response parser (include/inflight/detail/http_client.hpp): any
+// Fuzzes the lambda runtime's response parser (include/inflight/detail/http_response.hpp): any
 // bytes, arriving whole, in two pieces or a byte at a time, and then the connection's end, parse
 // to the same response or the same refusal, never consume past the input, and stay within the
 // limits (ASan, UBSan).
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "inflight/detail/http_client.hpp"
+#include "inflight/detail/http_response.hpp"
 
 namespace {
 
