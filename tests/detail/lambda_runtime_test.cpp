@@ -4,6 +4,7 @@
 // descriptor limit too low for the slots; and the handler call that must let Boost's
 // forced_unwind pass.
 // detail/lambda_runtime.hpp comes through lambda.hpp, after the types it uses.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -301,6 +302,42 @@ TEST(LambdaRuntime, AnAllocationThatFailsMidNextBacksOffAndServesOnANewConnectio
   EXPECT_GE(s.accepted(), 2);
   EXPECT_THAT(log.all(), HasSubstr("slot failed: std::bad_alloc; backing off 10 ms"));
   EXPECT_GE(calls.load(), 1);
+}
+
+TEST(LambdaRuntime, AResultThatFindsNoDescriptorForItsConnectionIsKeptAndSentLater) {
+  seen_requests seen;
+  scripted_server s([&](int fd, int index, scripted_server& self) {
+    if (index == 0) {  // hand out an invocation and close: its result needs a new connection
+      if (self.read_request(fd).ok) scripted_server::write(fd, next_reply("fd-1"));
+      return;
+    }
+    seen.accept(fd, index, self);
+  });
+  rlimit before{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &before), 0);
+  log_lines log;
+  running r(
+      [&](const lambda::invocation&) {
+        inflight::io_wait(50ms);  // the close arrives meanwhile
+        // No descriptor can be made from now on (as if the handler leaked them all), until the
+        // test gives them back.
+        rlimit none = before;
+        none.rlim_cur = 3;
+        ::setrlimit(RLIMIT_NOFILE, &none);
+        return std::string("{}");
+      },
+      on(s.address(), 1, &log));
+  const auto give_up = std::chrono::steady_clock::now() + 60s;
+  while (log.all().find("sending it again in") == std::string::npos &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ::setrlimit(RLIMIT_NOFILE, &before);
+  const auto posted = seen.wait_for(1);
+  EXPECT_EQ(r.stop(), 0);
+  EXPECT_THAT(posted, ElementsAre("1 " + post_line("fd-1", "response")));
+  EXPECT_THAT(log.all(),
+              HasSubstr("invocation fd-1: socket: Too many open files; sending it again in 10 ms"));
 }
 
 TEST(LambdaRuntime, TooFewDescriptorsForTheSlotsIsAnInitErrorNamingTheLimit) {

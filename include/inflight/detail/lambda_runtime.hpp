@@ -288,8 +288,20 @@ inline void runtime::invoke(http::client& c, const invocation& in) {
   }
   const std::string base = std::string(api_prefix) + "invocation/" + in.request_id;
   const bool failed = !type.empty();
-  const auto o =
-      failed ? post_error(c, base, type, message) : post(c, base + "/response", {}, body);
+  auto send = [&] {
+    return failed ? post_error(c, base, type, message) : post(c, base + "/response", {}, body);
+  };
+  auto o = send();
+  // Out of descriptors or memory for a new connection: the result is kept and sent again after
+  // a backoff (from 10 ms, doubling to 1 s), for as long as a lost Runtime API is retried.
+  const auto keep_trying = steady::now() + options_.connect_timeout;
+  for (auto backoff = std::chrono::milliseconds(10);
+       o.error == http::failure::local && steady::now() < keep_trying && !stopping_.load();) {
+    log_("invocation " + in.request_id + ": " + o.what + "; sending it again in " +
+         std::to_string(backoff.count()) + " ms");
+    pause(backoff);
+    o = send();
+  }
   if (o.error == http::failure::none || o.error == http::failure::malformed) return;
   const std::string what =
       "invocation " + in.request_id + ": POST " + (failed ? "/error" : "/response") + ": " + o.what;
