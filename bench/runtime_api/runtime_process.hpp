@@ -98,16 +98,20 @@ namespace detail {
       done = true;
     }
   }
-  // Killed processes' children come here as orphans: rounds until a scan finds nobody.
-  for (int round = 0; round < 1000; ++round) {
-    const int found = kill_members(self, self);
+  // Killed processes' children come here as orphans, but only once their parent has wholly
+  // exited (a dying threaded parent hands them to its other threads first), and a parent is
+  // reaped only after that: so rounds go on until no child at all is left, not until a scan finds
+  // nobody (which ended too early, with a threaded runtime's escapees still attached to it).
+  for (int round = 0; round < 10000; ++round) {
+    kill_members(self, self);
     int status = 0;
-    for (pid_t p; (p = ::waitpid(-1, &status, WNOHANG)) > 0;) {
+    pid_t p;
+    while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
       if (p == runtime && code == 128 + SIGKILL) {
         code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       }
     }
-    if (found == 0) break;
+    if (p < 0 && errno == ECHILD) break;
     const timespec pause{0, 1'000'000};
     ::nanosleep(&pause, nullptr);
   }

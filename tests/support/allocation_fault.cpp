@@ -17,6 +17,11 @@ void disarm_allocation_fault() { threshold.store(std::numeric_limits<std::size_t
 std::size_t allocation_faults() { return faults.load(); }
 }  // namespace inflight::test
 
+// Arrays too: a sanitizer's runtime defines operator new[] itself, so it would not come here.
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void operator delete[](void* p) noexcept { ::operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { ::operator delete(p); }
+
 void* operator new(std::size_t n) {
   std::size_t armed = threshold.load(std::memory_order_relaxed);
   // Exactly one allocation takes the fault, whichever thread gets there first.
