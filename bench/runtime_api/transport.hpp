@@ -341,7 +341,6 @@ inline void http_transport::read_conn(connection& c) {
     if (r != connection::read_result::more || budget == 0) break;
   }
   // What is still unread stays in the socket: level-triggered, it wakes the loop again.
-  if (c.eof && c.polling) c.close_after_write = true;  // nobody left to answer the poll
 }
 
 // Parses and handles what `c` holds, up to one round's worth.
@@ -370,6 +369,7 @@ inline void http_transport::process(connection& c) {
 // counts what it holds, keeps its epoll interest current. False when it must close.
 inline bool http_transport::settle(connection& c) {
   if (!c.flush()) return false;
+  if (c.eof && c.polling) return false;  // parked on /next with nobody left to read the answer
   if (c.pending_out() == 0 && c.close_after_write && !c.polling && !c.queued && !c.lingering) {
     if (!c.linger()) return false;
     lingering_.push_back({c.fd(), steady::now() + std::chrono::seconds(2)});

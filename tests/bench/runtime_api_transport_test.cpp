@@ -106,6 +106,21 @@ TEST_F(RuntimeApiBounds, ARequestPipelinedBehindAParkedPollIsServedOnceItIsAnswe
   EXPECT_EQ(c.read_reply().status, 200);  // lost before: nothing parsed it after the answer
 }
 
+TEST_F(RuntimeApiBounds, APollWhosePeerIsGoneIsDroppedNotHandedAnInvocation) {
+  start();
+  {
+    blocking_http gone(srv_->address());
+    ASSERT_TRUE(gone.send_raw(next_request));
+    while (on_server([&] { return srv_->waiting_polls(); }) == 0) std::this_thread::sleep_for(1ms);
+  }  // closed while parked
+  std::this_thread::sleep_for(50ms);
+  submit(1);
+  blocking_http c(srv_->address());
+  give_up_reading_after(c.fd(), 10s);
+  ASSERT_TRUE(c.send_raw(next_request));
+  EXPECT_EQ(c.read_reply().status, 200) << "the invocation went to the closed poll";
+}
+
 TEST_F(RuntimeApiBounds, TinyRequestsPipelinedByTheThousandAreAllAnsweredWithoutASpin) {
   start();
   blocking_http c(srv_->address());
