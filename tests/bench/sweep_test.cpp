@@ -10,9 +10,11 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -404,6 +406,35 @@ TEST(SweepReport, PercentilesWithTooFewSamplesAreNotShown) {
   write_csv_row(csv, row);
   EXPECT_THAT(csv.str(), HasSubstr(",2000.000,2000.000,,,"))
       << "p50 and p90 shown, p99 and p99.9 empty";
+}
+
+// A /proc read that failed leaves the runtime's figures unknown: n/a and empty, never 0.
+TEST(SweepReport, WhatCouldNotBeMeasuredIsNaNeverZero) {
+  auto o = short_options(1);
+  auto e = std::make_shared<exec_spec>();
+  e->label = "rt";
+  o.exec = e;
+  const double unknown = std::numeric_limits<double>::quiet_NaN();
+  point_result r;
+  r.vcpus = r.per_vcpu = r.in_flight = 1;
+  r.window_s = 1;
+  r.exec = true;
+  for (int i = 0; i < 100; ++i) r.latency.record(std::uint64_t{2'000'000});
+  r.completed = 100;
+  r.runtime_cpu_seconds = r.model_cpu_seconds = r.children_cpu_seconds = unknown;
+  r.rss_init_mb = r.rss_peak_mb = r.others_cpu_seconds = unknown;
+  r.unmeasured = "/proc: Too many open files";
+  const auto row = make_exec_row(o, r, "exec:rt/closed/per_vcpu:1");
+  EXPECT_TRUE(std::isnan(row.runtime_cpu_us_per_call));
+  EXPECT_TRUE(std::isnan(row.cpu_util));
+  EXPECT_TRUE(std::isnan(row.rss_per_slot_kb));
+  EXPECT_THAT(row.interference, HasSubstr("other processes' CPU unknown"));
+  const auto table = format_table(o, {row}, inflight::timer_floor{});
+  EXPECT_THAT(table, Not(HasSubstr("nan")));
+  EXPECT_THAT(table, HasSubstr("     n/a"));
+  std::ostringstream csv;
+  write_csv_row(csv, row);
+  EXPECT_THAT(csv.str(), Not(HasSubstr("nan")));
 }
 
 // --benchmark_repetitions: one row per point, the median repetition, with the spread.
