@@ -12,7 +12,6 @@
 // by the server shuts its side first and drops what still arrives (for at most 2 s), so its last
 // replies are not lost to a reset.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,6 +39,7 @@
 #include "runtime_api/connection.hpp"
 #include "runtime_api/http_request.hpp"
 #include "runtime_api/invocations.hpp"
+#include "runtime_api/listener.hpp"
 #include "runtime_api/replies.hpp"
 
 namespace inflight::bench::runtime_api {
@@ -163,24 +163,8 @@ class http_transport {
 inline http_transport::http_transport(std::size_t max_output, std::size_t max_buffered)
     : max_buffered_(max_buffered) {
   limits_.max_output = max_output;
-  // 16 vCPUs x 64 per vCPU is 1024 connections, Debian's default soft limit.
-  rlimit l{};
-  if (::getrlimit(RLIMIT_NOFILE, &l) == 0 && l.rlim_cur < l.rlim_max) {
-    l.rlim_cur = l.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &l);
-  }
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) fail("socket");
-  const int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) fail("bind");
-  if (::listen(listen_fd_, 1024) != 0) fail("listen");
-  socklen_t len = sizeof a;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-  port_ = ntohs(a.sin_port);
+  raise_open_file_limit();
+  listen_fd_ = listen_on_loopback(port_);
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
