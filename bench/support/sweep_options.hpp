@@ -307,7 +307,8 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
   sweep_options o;
   o.available = machine.count;
   o.vcpus = machine.count;
-  std::string per_vcpu_text, io_text, cpu_text, duration_text, warmup_text, rate_text;
+  std::string io_text, cpu_text, duration_text, warmup_text, rate_text;
+  std::vector<std::string> per_vcpu_texts;  // each one given, checked once --vcpus is known
   bool rate_given = false, arrivals_given = false, model_given = false;
   std::map<std::string, std::string> exec_flags;
   std::vector<std::pair<std::string, std::string>> env;
@@ -368,7 +369,7 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       }
       env.emplace_back(key, value.substr(k + 1));
     } else if (name == "per_vcpu") {
-      per_vcpu_text = value;
+      per_vcpu_texts.push_back(value);
     } else if (name == "vcpus") {
       const auto n = detail::parse_count(name, value, "1.." + std::to_string(machine.count));
       if (n == 0 || n > machine.count) {
@@ -458,7 +459,7 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
     *dist = dist->truncated(o.duration);
   }
   o.pin = o.vcpus < o.available;
-  o.per_vcpu = per_vcpu_text.empty() ? o.per_vcpu : detail::parse_per_vcpu(per_vcpu_text, o.vcpus);
+  for (const auto& text : per_vcpu_texts) o.per_vcpu = detail::parse_per_vcpu(text, o.vcpus);
   if (exec_flags.count("exec") != 0) {
     if (model_given) {
       throw usage_error("--exec=" + exec_flags["exec"] +

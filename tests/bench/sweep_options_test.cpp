@@ -95,6 +95,11 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
        "--per_vcpu=65: The specified PerExecutionEnvironmentMaxConcurrency exceeds the limit of 64 "
        "per VCpu. For your configuration, the limit is 128 (valid per-vCPU values are 1..64)"},
       {{"--per_vcpu=0"}, "--per_vcpu=0: 0 is out of range; valid per-vCPU values are 1..64"},
+      {{"--per_vcpu=0", "--per_vcpu=1"},
+       "--per_vcpu=0: 0 is out of range; valid per-vCPU values are 1..64"},
+      {{"--duration=1x", "--duration=1s"},
+       "--duration: '1x' is invalid; valid: a number with a unit ns, us, ms or s, from 0 to "
+       "1000000000s (e.g. 200us, 1.5ms)"},
       {{"--per_vcpu=1,x"}, "--per_vcpu=x: not a whole number; valid range is 1..64"},
       {{"--per_vcpu=64..1"},
        "--per_vcpu=64..1: the range runs backwards; valid: LO..HI with LO <= HI"},
