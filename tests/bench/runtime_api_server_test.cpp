@@ -13,6 +13,7 @@
 
 #include "runtime_api/server.hpp"
 #include "support/blocking_http.hpp"
+#include "support/runtime_api_fixture.hpp"
 
 namespace {
 
@@ -68,28 +69,7 @@ class recording_load : public load {
 };
 
 // A server running on its own thread for one test.
-class RuntimeApi : public ::testing::Test {
- protected:
-  void start(server_config config = {}) {
-    srv_ = std::make_unique<server>(std::move(config));
-    thread_ = std::thread([this] { srv_->run(load_); });
-  }
-  void TearDown() override {
-    if (srv_) {
-      srv_->stop();
-      thread_.join();
-    }
-  }
-  void submit(std::size_t n, bool counted = true) {
-    srv_->post([this, n, counted] {
-      for (std::size_t i = 0; i < n; ++i) srv_->submit(steady::now(), counted);
-    });
-  }
-
-  recording_load load_;
-  std::unique_ptr<server> srv_;
-  std::thread thread_;
-};
+using RuntimeApi = inflight::test::runtime_api_fixture<recording_load>;
 
 TEST_F(RuntimeApi, NextHandsOutAnInvocationWithTheHeadersClientsRead) {
   server_config config;

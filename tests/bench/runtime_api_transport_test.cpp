@@ -19,6 +19,7 @@
 
 #include "runtime_api/server.hpp"
 #include "support/blocking_http.hpp"
+#include "support/runtime_api_fixture.hpp"
 
 namespace {
 
@@ -39,23 +40,8 @@ class quiet_load final : public load {
   void ended(server&, const finished&) override {}
 };
 
-class RuntimeApiBounds : public ::testing::Test {
+class RuntimeApiBounds : public inflight::test::runtime_api_fixture<quiet_load> {
  protected:
-  void start(server_config config = {}) {
-    srv_ = std::make_unique<server>(std::move(config));
-    thread_ = std::thread([this] { srv_->run(load_); });
-  }
-  void TearDown() override {
-    if (srv_) {
-      srv_->stop();
-      thread_.join();
-    }
-  }
-  void submit(std::size_t n) {
-    srv_->post([this, n] {
-      for (std::size_t i = 0; i < n; ++i) srv_->submit(steady::now(), true);
-    });
-  }
   // `f()` on the server's thread, where its state may be read.
   template <class F>
   auto on_server(F f) {
@@ -88,10 +74,6 @@ class RuntimeApiBounds : public ::testing::Test {
     }
     return sent;
   }
-
-  quiet_load load_;
-  std::unique_ptr<server> srv_;
-  std::thread thread_;
 };
 
 TEST_F(RuntimeApiBounds, ARequestPipelinedBehindAParkedPollIsServedOnceItIsAnswered) {
