@@ -234,8 +234,8 @@ const client_protocol http_protocol = {
       return reply.substr(at + 31, 36);
     }};
 
-// The server's load for the benchmark: every ended invocation is replaced at once.
-class closed_loop final : public runtime_api::load {
+// The server's driver for the benchmark: every ended invocation is replaced at once.
+class closed_loop final : public runtime_api::driver {
  public:
   void ended(runtime_api::server& s, const runtime_api::finished&) override {
     ended_.fetch_add(1, std::memory_order_relaxed);

@@ -40,7 +40,7 @@ using ::testing::Field;
 using ::testing::HasSubstr;
 
 // Records what the server tells its load; submits invocations on request.
-class recording_load : public api::load {
+class recording_driver : public api::driver {
  public:
   void ended(api::server&, const api::finished& f) override {
     std::lock_guard<std::mutex> lock(m_);
@@ -74,7 +74,7 @@ class recording_load : public api::load {
 class runtime_api {
  public:
   explicit runtime_api(api::server_config config = {}) : server_(std::move(config)) {
-    thread_ = std::thread([this] { server_.run(load_); });
+    thread_ = std::thread([this] { server_.run(driver_); });
   }
   ~runtime_api() { shut(); }
   void shut() {
@@ -88,10 +88,10 @@ class runtime_api {
     });
   }
   std::string address() const { return server_.address(); }
-  recording_load& load() { return load_; }
+  recording_driver& driver() { return driver_; }
 
  private:
-  recording_load load_;
+  recording_driver driver_;
   api::server server_;
   std::thread thread_;
 };
@@ -130,7 +130,7 @@ TEST(Lambda, ServesItsConcurrencyAtOnceAndAnswersEveryInvocation) {
       },
       on(server.address(), c));
   server.submit(5 * c);
-  const auto ended = server.load().wait_for(5 * c);
+  const auto ended = server.driver().wait_for(5 * c);
   EXPECT_EQ(r.stop(), 0);
   ASSERT_EQ(ended.size(), 5u * c);
   EXPECT_THAT(ended, Each(is_response));
@@ -148,7 +148,7 @@ TEST(Lambda, WithoutMaxConcurrencyItServesOneAtATime) {
       },
       on(server.address(), 0));
   server.submit(20);
-  EXPECT_EQ(server.load().wait_for(20).size(), 20u);
+  EXPECT_EQ(server.driver().wait_for(20).size(), 20u);
   EXPECT_EQ(r.stop(), 0);
   EXPECT_EQ(seen.most(), 1);
 }
@@ -164,7 +164,7 @@ TEST(Lambda, TheMaxConcurrencyVariableSetsTheSlots) {
       },
       on(server.address(), 0));
   server.submit(8);
-  EXPECT_EQ(server.load().wait_for(8).size(), 8u);
+  EXPECT_EQ(server.driver().wait_for(8).size(), 8u);
   EXPECT_EQ(r.stop(), 0);
   ::unsetenv("AWS_LAMBDA_MAX_CONCURRENCY");
   EXPECT_EQ(seen.most(), 4);
@@ -182,7 +182,7 @@ TEST(Lambda, ASoftDescriptorLimitBelowItsSlotsIsRaisedToTheHardOne) {
   runtime_api server;
   running r([](const lambda::invocation&) { return std::string("{}"); }, on(server.address(), 64));
   server.submit(640);
-  const auto ended = server.load().wait_for(640);
+  const auto ended = server.driver().wait_for(640);
   EXPECT_EQ(r.stop(), 0);
   rlimit after{};
   ::getrlimit(RLIMIT_NOFILE, &after);
@@ -209,7 +209,7 @@ TEST(Lambda, TheInvocationComesFromItsHeaders) {
       on(server.address(), 2));
   const auto before = std::chrono::system_clock::now();
   server.submit(4);
-  EXPECT_EQ(server.load().wait_for(4).size(), 4u);
+  EXPECT_EQ(server.driver().wait_for(4).size(), 4u);
   EXPECT_EQ(r.stop(), 0);
   ASSERT_EQ(seen.size(), 4u);
   std::set<std::string> ids;
@@ -244,7 +244,7 @@ TEST(Lambda, AThrowIsAnErrorNamedByItsType) {
       },
       on(server.address(), 1));
   server.submit(3);
-  const auto ended = server.load().wait_for(3);
+  const auto ended = server.driver().wait_for(3);
   EXPECT_EQ(r.stop(), 0);
   ASSERT_EQ(ended.size(), 3u);
   std::vector<std::string> types;
@@ -265,7 +265,7 @@ TEST(Lambda, AResponseOverSixMegabytesIsReportedAsTooLarge) {
       },
       on(server.address(), 1));
   server.submit(2);
-  const auto ended = server.load().wait_for(2);
+  const auto ended = server.driver().wait_for(2);
   EXPECT_EQ(r.stop(), 0);
   ASSERT_EQ(ended.size(), 2u);
   EXPECT_EQ(ended[0].how, api::outcome::error);
@@ -287,7 +287,7 @@ TEST(Lambda, AFailingInitGoesToInitError) {
       o);
   EXPECT_EQ(r.wait(), 1);
   EXPECT_FALSE(called.load());
-  EXPECT_THAT(server.load().init_errors(), ElementsAre("std::runtime_error"));
+  EXPECT_THAT(server.driver().init_errors(), ElementsAre("std::runtime_error"));
   EXPECT_THAT(log.all(), HasSubstr("init: no config"));
 }
 
@@ -299,7 +299,7 @@ TEST(Lambda, MaxConcurrencyAboveSixtyFourPerVcpuIsAnInitErrorInLmisWords) {
   const int status = r.wait();
   ::unsetenv("AWS_LAMBDA_MAX_CONCURRENCY");
   EXPECT_EQ(status, 1);
-  EXPECT_THAT(server.load().init_errors(), ElementsAre("Runtime.InvalidConcurrency"));
+  EXPECT_THAT(server.driver().init_errors(), ElementsAre("Runtime.InvalidConcurrency"));
   EXPECT_THAT(log.all(), HasSubstr("exceeds the limit of 64 per VCpu. For your configuration, the "
                                    "limit is 64"));
 }
@@ -366,7 +366,7 @@ TEST(Lambda, ARuntimeApiThatGoesAwayEndsTheRuntime) {
   running r([](const lambda::invocation&) { return std::string("{}"); },
             on(server->address(), 4, &log));
   server->submit(10);
-  EXPECT_EQ(server->load().wait_for(10).size(), 10u);
+  EXPECT_EQ(server->driver().wait_for(10).size(), 10u);
   server.reset();  // closes every connection and the listener
   EXPECT_EQ(r.wait(), 1);
   EXPECT_THAT(log.all(), HasSubstr("the Runtime API is gone"));

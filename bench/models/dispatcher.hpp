@@ -2,35 +2,52 @@
 // The fiber and nodejs models: inflight's dispatcher, vCPUs x workers_per_vcpu threads (1 for
 // fiber, 8 for nodejs, as the Node.js runtime client starts), each slot a long-lived fiber.
 
+#include <optional>
+
 #include "inflight/dispatcher.hpp"
-#include "support/open_loop.hpp"
-#include "support/point.hpp"
+#include "point/open_loop.hpp"
+#include "point/runner.hpp"
 
 namespace inflight::bench::detail {
 
-inline void run_dispatcher_model(point_context& ctx, point_result& r, std::size_t workers_per_vcpu,
-                                 const progress& tick) {
-  dispatcher_options o;
-  o.vcpus = r.vcpus;
-  o.workers_per_vcpu = workers_per_vcpu;
-  o.pin = ctx.spec.pinned();
-  o.stack_size = ctx.spec.stack_size;
-  dispatcher d(o);
-  r.workers = d.workers();
-  r.threads = d.workers();
-  if (ctx.spec.mode == loop_mode::closed) {
-    d.run_slots(r.in_flight, [&](std::size_t i) { ctx.invoke_closed(i); });
-    await_window(ctx, r, tick);
-    d.stop_slots();
-  } else {
-    open_loop loop(ctx, r);
-    d.run_slots(r.in_flight, [&](std::size_t i) { loop.serve(i); });
-    loop.drive(tick);
-    d.stop_slots();
+class dispatcher_model final : public subject {
+ public:
+  explicit dispatcher_model(std::size_t workers_per_vcpu) : workers_per_vcpu_(workers_per_vcpu) {}
+
+  // Each slot stays on its worker: one shard per worker sees no contention.
+  std::size_t shards(const point_spec& spec) const override {
+    return spec.vcpus * workers_per_vcpu_;
   }
-  // A slot whose stack could not be mapped never ran: the point had fewer slots than it claims.
-  r.unstarted = d.unstarted();
-  r.failed += r.unstarted;
-}
+  void start(point_context& ctx, point_result& r) override {
+    dispatcher_options o;
+    o.vcpus = ctx.spec.vcpus;
+    o.workers_per_vcpu = workers_per_vcpu_;
+    o.pin = ctx.spec.pinned();
+    o.stack_size = ctx.spec.stack_size;
+    d_.emplace(o);
+    r.workers = d_->workers();
+    r.threads = d_->workers();
+    if (ctx.spec.mode == loop_mode::closed) {
+      d_->run_slots(ctx.spec.in_flight(), [&ctx](std::size_t i) { ctx.invoke_closed(i); });
+    } else {
+      loop_.emplace(ctx, r);
+      d_->run_slots(ctx.spec.in_flight(), [this](std::size_t i) { loop_->serve(i); });
+      loop_->start();
+    }
+  }
+  double occupancy() const override { return loop_ ? loop_->occupancy() : 0; }
+  void stop(point_result& r) override {
+    if (loop_) loop_->finish();
+    d_->stop_slots();
+    // A slot whose stack could not be mapped never ran: the point had fewer slots than it claims.
+    r.unstarted = d_->unstarted();
+    r.failed += r.unstarted;
+  }
+
+ private:
+  std::size_t workers_per_vcpu_;
+  std::optional<dispatcher> d_;
+  std::optional<open_loop> loop_;  // destroyed first: its queue closes before the slots stop
+};
 
 }  // namespace inflight::bench::detail

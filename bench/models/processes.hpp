@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "inflight/cpu_work.hpp"  // thread_cpu_time
+#include "point/open_loop.hpp"
+#include "point/runner.hpp"
 #include "support/affinity.hpp"
-#include "support/open_loop.hpp"
-#include "support/point.hpp"
 
 namespace inflight::bench::detail {
 
@@ -71,26 +71,71 @@ struct process_model_resources {
   }
 };
 
-inline void run_process_model(point_context& ctx, point_result& r, const progress& tick) {
-  const std::size_t n = r.in_flight;
-  process_model_resources res;
-  res.bytes = sizeof(shared_process_state) + n * sizeof(shared_process_state::child);
-  res.mem = mmap(nullptr, res.bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (res.mem == MAP_FAILED) res.fail("cannot map shared memory");
-  auto* shared = new (res.mem) shared_process_state;
-  for (std::size_t i = 0; i < n; ++i) new (&shared->children[i]) shared_process_state::child;
-  const bool open = ctx.spec.mode == loop_mode::open;
-  int* work = res.work;
-  if (open && pipe2(work, O_CLOEXEC) != 0) res.fail("cannot create a pipe");
-  const auto cpus = ctx.spec.cpus;
-  std::vector<int>& results = res.results;
-  std::vector<pid_t>& children = res.children;
+class process_model final : public subject {
+ public:
+  ~process_model() override { end_children(true); }
+
+  // Latencies come up the pipes to one reader: it writes r.latency itself, no shard is used.
+  std::size_t shards(const point_spec&) const override { return 1; }
+  void start(point_context& ctx, point_result& r) override;
+  double occupancy() const override { return static_cast<double>(shared_->in_use.load()); }
+  void stop(point_result& r) override {
+    end_children(false);
+    // Children measured their own CPU inside the window (from their first completion in it).
+    double sum = 0;
+    for (std::size_t i = 0; i < n_; ++i) {
+      sum += static_cast<double>(shared_->children[i].cpu_ns.load());
+    }
+    r.children_cpu_seconds = sum / 1e9;
+    r.completed = r.latency.count();
+    for (std::size_t i = 0; i < n_; ++i) r.failed += shared_->children[i].failed.load();
+  }
+
+ private:
+  void run_child(point_context& ctx, std::size_t i, const int (&out)[2], pid_t parent);
+  void read_latencies(latency_histogram& h);
+  // Ends the arrivals (the children read to the end of the work pipe and exit), or with `kill`
+  // kills the children, then reaps them and joins the reader; idempotent.
+  void end_children(bool kill) {
+    if (generator_.joinable()) generator_.join();
+    if (res_.work[1] >= 0) {
+      ::close(res_.work[1]);
+      res_.work[1] = -1;
+    }
+    if (kill) {
+      for (pid_t pid : res_.children) ::kill(pid, SIGKILL);
+    }
+    for (pid_t pid : res_.children) ::waitpid(pid, nullptr, 0);
+    res_.children.clear();
+    if (reader_.joinable()) {
+      reader_.join();
+      res_.results.clear();  // the reader closed them
+    }
+  }
+
+  process_model_resources res_;
+  shared_process_state* shared_ = nullptr;
+  std::size_t n_ = 0;
+  bool open_ = false;
+  std::thread reader_, generator_;
+};
+
+inline void process_model::start(point_context& ctx, point_result& r) {
+  n_ = ctx.spec.in_flight();
+  const std::size_t n = n_;
+  res_.bytes = sizeof(shared_process_state) + n * sizeof(shared_process_state::child);
+  res_.mem = mmap(nullptr, res_.bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (res_.mem == MAP_FAILED) res_.fail("cannot map shared memory");
+  shared_ = new (res_.mem) shared_process_state;
+  for (std::size_t i = 0; i < n; ++i) new (&shared_->children[i]) shared_process_state::child;
+  open_ = ctx.spec.mode == loop_mode::open;
+  if (open_ && pipe2(res_.work, O_CLOEXEC) != 0) res_.fail("cannot create a pipe");
   const pid_t parent = ::getpid();
   for (std::size_t i = 0; i < n; ++i) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) {
-      res.fail("cannot create a pipe for process " + std::to_string(i + 1) + " of " +
-               std::to_string(n));
+      res_.fail("cannot create a pipe for process " + std::to_string(i + 1) + " of " +
+                std::to_string(n));
     }
     const pid_t pid = fork();
     if (pid < 0) {
@@ -98,145 +143,135 @@ inline void run_process_model(point_context& ctx, point_result& r, const progres
       ::close(out[0]);
       ::close(out[1]);
       errno = err;
-      res.fail("cannot start process " + std::to_string(i + 1) + " of " + std::to_string(n));
+      res_.fail("cannot start process " + std::to_string(i + 1) + " of " + std::to_string(n));
     }
-    if (pid == 0) {
-      // No child may outlive the sweep: the kernel kills it when the sweep dies, whatever kills
-      // the sweep (a second Ctrl-C, SIGKILL, a crash). Checked after the call, in case the parent
-      // died before it.
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) _exit(1);
-      // Ctrl-C and SIGTERM are for the parent, which ends the point in order.
-      signal(SIGINT, SIG_IGN);
-      signal(SIGTERM, SIG_IGN);
-      // The child: one invocation at a time; latencies go up the pipe, counts into shared memory.
-      ::close(out[0]);
-      if (open) ::close(work[1]);
-      pin_current_thread(cpus);
-      slot_state& s = ctx.slot(i);
-      std::vector<std::uint64_t> batch;
-      auto cpu_at_start = std::chrono::nanoseconds(-1);
-      auto note_window = [&](steady::time_point t) {
-        if (cpu_at_start.count() < 0 && t >= ctx.window_start) cpu_at_start = thread_cpu_time();
-      };
-      auto send = [&](std::uint64_t ns) {
-        batch.push_back(ns);
-        if (batch.size() == 512) {
-          write_all(out[1], batch.data(), batch.size() * sizeof(std::uint64_t));
-          batch.clear();
-        }
-      };
-      // A counted invocation sends its latency from `from`, or counts a failure.
-      auto record = [&](bool ok, steady::time_point from, steady::time_point done) {
-        if (ok) {
-          send(ns_between(from, done));
-        } else {
-          shared->children[i].failed.fetch_add(1);
-        }
-      };
-      if (!open) {
-        for (auto t = steady::now(); t < ctx.window_end; t = steady::now()) {
-          note_window(t);
-          const bool ok = ctx.handled(s);
-          const auto done = steady::now();
-          if (ctx.in_window(done)) record(ok, t, done);
-        }
-      } else {
-        std::int64_t msg[2];
-        while (::read(work[0], msg, sizeof(msg)) == static_cast<ssize_t>(sizeof(msg))) {
-          const bool ok = ctx.handled(s);
-          const auto done = steady::now();
-          note_window(done);
-          if (msg[1] != 0) record(ok, steady::time_point(steady::duration(msg[0])), done);
-          shared->in_use.fetch_sub(1);
-        }
-      }
-      if (cpu_at_start.count() >= 0) {
-        shared->children[i].cpu_ns.store((thread_cpu_time() - cpu_at_start).count());
-      }
-      write_all(out[1], batch.data(), batch.size() * sizeof(std::uint64_t));
-      _exit(0);
-    }
+    if (pid == 0) run_child(ctx, i, out, parent);  // never returns
     ::close(out[1]);
-    results.push_back(out[0]);
-    children.push_back(pid);
+    res_.results.push_back(out[0]);
+    res_.children.push_back(pid);
   }
-  if (open) ::close(work[0]);
+  if (open_) {
+    ::close(res_.work[0]);
+    res_.work[0] = -1;
+  }
   r.processes = n;
   r.threads = n;
   // Read latencies while the children run, so no child blocks on a full pipe.
-  latency_histogram& h = r.latency;
-  std::thread reader([&] {
-    std::vector<pollfd> fds;
-    for (int fd : results) fds.push_back(pollfd{fd, POLLIN, 0});
-    std::size_t open_fds = fds.size();
-    std::vector<std::uint64_t> buf(4096);
-    std::vector<std::vector<char>> rest(fds.size());
-    while (open_fds != 0) {
-      if (poll(fds.data(), fds.size(), 100) <= 0) continue;
-      for (std::size_t k = 0; k < fds.size(); ++k) {
-        if (fds[k].fd < 0 || (fds[k].revents & (POLLIN | POLLHUP)) == 0) continue;
-        char* raw = reinterpret_cast<char*>(buf.data());
-        std::size_t have = rest[k].size();
-        std::copy(rest[k].begin(), rest[k].end(), raw);
-        const ssize_t got = ::read(fds[k].fd, raw + have, buf.size() * 8 - have);
-        if (got <= 0) {
-          ::close(fds[k].fd);
-          fds[k].fd = -1;
-          --open_fds;
-          continue;
-        }
-        have += static_cast<std::size_t>(got);
-        const std::size_t whole = have / 8;
-        for (std::size_t j = 0; j < whole; ++j) {
-          std::uint64_t v;
-          std::memcpy(&v, raw + j * 8, 8);
-          h.record(v);
-        }
-        rest[k].assign(raw + whole * 8, raw + have);
-      }
-    }
-  });
-  auto children_cpu = [&] {
-    double sum = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      sum += static_cast<double>(shared->children[i].cpu_ns.load());
-    return sum / 1e9;
-  };
-  std::string failure;
-  if (!open) {
-    await_window(ctx, r, tick);
-  } else {
-    try {
-      std::thread generator([&] {
-        generate_arrivals(ctx, r, [&](steady::time_point due, bool counted) {
-          std::uint64_t used = shared->in_use.load();
-          do {
-            if (used >= n) return false;
-          } while (!shared->in_use.compare_exchange_weak(used, used + 1));
-          const std::int64_t msg[2] = {due.time_since_epoch().count(), counted ? 1 : 0};
-          write_all(work[1], msg, sizeof(msg));
-          return true;
-        });
+  reader_ = std::thread([this, &h = r.latency] { read_latencies(h); });
+  if (!open_) return;
+  const int work = res_.work[1];
+  try {
+    generator_ = std::thread([this, &ctx, &r, work] {
+      generate_arrivals(ctx, r, [this, work](steady::time_point due, bool counted) {
+        std::uint64_t used = shared_->in_use.load();
+        do {
+          if (used >= n_) return false;
+        } while (!shared_->in_use.compare_exchange_weak(used, used + 1));
+        const std::int64_t msg[2] = {due.time_since_epoch().count(), counted ? 1 : 0};
+        write_all(work, msg, sizeof(msg));
+        return true;
       });
-      await_window(ctx, r, tick, [&] { return static_cast<double>(shared->in_use.load()); });
-      generator.join();
-    } catch (const std::system_error& e) {
-      failure = std::string("python model: cannot start the arrival generator: ") + e.what();
-    }
-    ::close(work[1]);  // the children read to the end and exit
-    work[1] = -1;
+    });
+  } catch (const std::system_error& e) {
+    end_children(false);
+    throw std::runtime_error(std::string("python model: cannot start the arrival generator: ") +
+                             e.what());
   }
-  for (pid_t pid : children) waitpid(pid, nullptr, 0);
-  children.clear();
-  reader.join();
-  results.clear();  // the reader closed them
-  if (!failure.empty()) throw std::runtime_error(failure);
-  // Children measured their own CPU inside the window (from their first completion in it).
-  r.children_cpu_seconds = children_cpu();
-  r.model_cpu_seconds = r.children_cpu_seconds;
-  r.completed = h.count();
-  for (std::size_t i = 0; i < n; ++i) r.failed += shared->children[i].failed.load();
+}
+
+// The child: one invocation at a time; latencies go up the pipe `out`, counts into shared
+// memory.
+inline void process_model::run_child(point_context& ctx, std::size_t i, const int (&pipe)[2],
+                                     pid_t parent) {
+  // No child may outlive the sweep: the kernel kills it when the sweep dies, whatever kills the
+  // sweep (a second Ctrl-C, SIGKILL, a crash). Checked after the call, in case the parent died
+  // before it.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) _exit(1);
+  // Ctrl-C and SIGTERM are for the parent, which ends the point in order.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  ::close(pipe[0]);
+  const int out = pipe[1];
+  if (open_) ::close(res_.work[1]);
+  pin_current_thread(ctx.spec.cpus);
+  shared_process_state* shared = shared_;
+  slot_state& s = ctx.slot(i);
+  std::vector<std::uint64_t> batch;
+  auto cpu_at_start = std::chrono::nanoseconds(-1);
+  auto note_window = [&](steady::time_point t) {
+    if (cpu_at_start.count() < 0 && t >= ctx.window_start) cpu_at_start = thread_cpu_time();
+  };
+  auto send = [&](std::uint64_t ns) {
+    batch.push_back(ns);
+    if (batch.size() == 512) {
+      write_all(out, batch.data(), batch.size() * sizeof(std::uint64_t));
+      batch.clear();
+    }
+  };
+  // A counted invocation sends its latency from `from`, or counts a failure.
+  auto record = [&](bool ok, steady::time_point from, steady::time_point done) {
+    if (ok) {
+      send(ns_between(from, done));
+    } else {
+      shared->children[i].failed.fetch_add(1);
+    }
+  };
+  if (!open_) {
+    for (auto t = steady::now(); t < ctx.window_end; t = steady::now()) {
+      note_window(t);
+      const bool ok = ctx.handled(s);
+      const auto done = steady::now();
+      if (ctx.in_window(done)) record(ok, t, done);
+    }
+  } else {
+    std::int64_t msg[2];
+    while (::read(res_.work[0], msg, sizeof(msg)) == static_cast<ssize_t>(sizeof(msg))) {
+      const bool ok = ctx.handled(s);
+      const auto done = steady::now();
+      note_window(done);
+      if (msg[1] != 0) record(ok, steady::time_point(steady::duration(msg[0])), done);
+      shared->in_use.fetch_sub(1);
+    }
+  }
+  if (cpu_at_start.count() >= 0) {
+    shared->children[i].cpu_ns.store((thread_cpu_time() - cpu_at_start).count());
+  }
+  write_all(out, batch.data(), batch.size() * sizeof(std::uint64_t));
+  _exit(0);
+}
+
+// Reads every child's latencies into `h` until each pipe ends, closing each as it does.
+inline void process_model::read_latencies(latency_histogram& h) {
+  std::vector<pollfd> fds;
+  for (int fd : res_.results) fds.push_back(pollfd{fd, POLLIN, 0});
+  std::size_t open_fds = fds.size();
+  std::vector<std::uint64_t> buf(4096);
+  std::vector<std::vector<char>> rest(fds.size());
+  while (open_fds != 0) {
+    if (poll(fds.data(), fds.size(), 100) <= 0) continue;
+    for (std::size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].fd < 0 || (fds[k].revents & (POLLIN | POLLHUP)) == 0) continue;
+      char* raw = reinterpret_cast<char*>(buf.data());
+      std::size_t have = rest[k].size();
+      std::copy(rest[k].begin(), rest[k].end(), raw);
+      const ssize_t got = ::read(fds[k].fd, raw + have, buf.size() * 8 - have);
+      if (got <= 0) {
+        ::close(fds[k].fd);
+        fds[k].fd = -1;
+        --open_fds;
+        continue;
+      }
+      have += static_cast<std::size_t>(got);
+      const std::size_t whole = have / 8;
+      for (std::size_t j = 0; j < whole; ++j) {
+        std::uint64_t v;
+        std::memcpy(&v, raw + j * 8, 8);
+        h.record(v);
+      }
+      rest[k].assign(raw + whole * 8, raw + have);
+    }
+  }
 }
 
 }  // namespace inflight::bench::detail

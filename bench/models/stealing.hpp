@@ -1,6 +1,6 @@
 #pragma once
-// The dotnet and rust models: a work-stealing pool of vCPU threads (support/stealing_pool.hpp);
-// dotnet starts a task (fiber) per invocation, rust keeps one long-lived task per slot.
+// The dotnet and rust models: a work-stealing pool of vCPU threads (stealing_pool.hpp); dotnet
+// starts a task (fiber) per invocation, rust keeps one long-lived task per slot.
 
 #include <atomic>
 #include <boost/fiber/fiber.hpp>
@@ -9,48 +9,63 @@
 #include <optional>
 #include <thread>
 
-#include "support/open_loop.hpp"
-#include "support/point.hpp"
-#include "support/stealing_pool.hpp"
+#include "models/stealing_pool.hpp"
+#include "point/open_loop.hpp"
+#include "point/runner.hpp"
 
 namespace inflight::bench::detail {
 
-// dotnet: each invocation is a new task (fiber) on the stealing pool; rust: each slot is one
-// long-lived task that moves between workers.
-inline void run_stealing_model(point_context& ctx, point_result& r, bool task_per_invocation,
-                               const progress& tick) {
-  stealing_pool pool(r.vcpus, ctx.spec.cpus);
-  r.workers = pool.threads();
-  r.threads = pool.threads();
-  std::optional<open_loop> loop;
-  if (ctx.spec.mode == loop_mode::open) loop.emplace(ctx, r);
-  std::atomic<bool> stop{false};
-  std::atomic<std::size_t> live{r.in_flight};
-  auto run = [task_per_invocation](auto&& invocation) {
-    if (!task_per_invocation) return invocation();
-    boost::fibers::fiber task(std::ref(invocation));
-    task.join();
-  };
-  for (std::size_t i = 0; i < r.in_flight; ++i) {
-    pool.spawn([&, i] {
-      if (loop) {
-        loop->serve(i, run);
-      } else {
-        while (!stop.load(std::memory_order_relaxed)) {
-          const auto begin = steady::now();  // before the task is created: .NET pays for it
-          run([&ctx, i, begin] { ctx.invoke_closed(i, begin); });
+class stealing_model final : public subject {
+ public:
+  explicit stealing_model(bool task_per_invocation) : task_per_invocation_(task_per_invocation) {}
+  ~stealing_model() override { end_tasks(); }
+
+  // Tasks move between workers: 64 shards keep the locks apart.
+  std::size_t shards(const point_spec&) const override { return 64; }
+  void start(point_context& ctx, point_result& r) override {
+    pool_.emplace(ctx.spec.vcpus, ctx.spec.cpus);
+    r.workers = pool_->threads();
+    r.threads = pool_->threads();
+    if (ctx.spec.mode == loop_mode::open) loop_.emplace(ctx, r);
+    // dotnet: each invocation is a new task (fiber) on the pool; rust: each slot is one
+    // long-lived task that moves between workers.
+    auto run = [per_invocation = task_per_invocation_](auto&& invocation) {
+      if (!per_invocation) return invocation();
+      boost::fibers::fiber task(std::ref(invocation));
+      task.join();
+    };
+    live_.store(ctx.spec.in_flight());
+    for (std::size_t i = 0; i < ctx.spec.in_flight(); ++i) {
+      pool_->spawn([this, &ctx, i, run] {
+        if (loop_) {
+          loop_->serve(i, run);
+        } else {
+          while (!stop_.load(std::memory_order_relaxed)) {
+            const auto begin = steady::now();  // before the task is created: .NET pays for it
+            run([&ctx, i, begin] { ctx.invoke_closed(i, begin); });
+          }
         }
-      }
-      live.fetch_sub(1);
-    });
+        live_.fetch_sub(1);
+      });
+    }
+    if (loop_) loop_->start();
   }
-  if (loop) {
-    loop->drive(tick);
-  } else {
-    await_window(ctx, r, tick);
+  double occupancy() const override { return loop_ ? loop_->occupancy() : 0; }
+  void stop(point_result&) override { end_tasks(); }
+
+ private:
+  // Tells the tasks to stop (the open loop's queue closes) and waits until none runs.
+  void end_tasks() {
+    stop_.store(true);
+    if (loop_) loop_->finish();
+    while (live_.load() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  stop.store(true);
-  while (live.load() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-}
+
+  bool task_per_invocation_;
+  std::optional<stealing_pool> pool_;
+  std::optional<open_loop> loop_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::size_t> live_{0};
+};
 
 }  // namespace inflight::bench::detail

@@ -5,54 +5,68 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "point/open_loop.hpp"
+#include "point/runner.hpp"
 #include "support/affinity.hpp"
-#include "support/open_loop.hpp"
-#include "support/point.hpp"
 
 namespace inflight::bench::detail {
 
-// Joins `threads` after telling them to stop, for a model that failed to start all of them.
-inline void stop_and_join(std::vector<std::thread>& threads, std::atomic<bool>& stop,
-                          std::optional<open_loop>& loop) {
-  stop.store(true);
-  if (loop) loop->close();
-  for (auto& t : threads) t.join();
-}
+class thread_model final : public subject {
+ public:
+  ~thread_model() override { end_threads(); }
 
-inline void run_thread_model(point_context& ctx, point_result& r, const progress& tick) {
-  const auto& cpus = ctx.spec.cpus;
-  std::optional<open_loop> loop;
-  if (ctx.spec.mode == loop_mode::open) loop.emplace(ctx, r);
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  r.threads = r.in_flight;
-  try {
-    for (std::size_t i = 0; i < r.in_flight; ++i) {
-      threads.emplace_back([&, i] {
-        pin_current_thread(cpus);
-        if (loop) {
-          loop->serve(i);
-        } else {
-          while (!stop.load(std::memory_order_relaxed)) ctx.invoke_closed(i);
-        }
-      });
+  // Slots move between CPUs with their threads: 64 shards keep the locks apart.
+  std::size_t shards(const point_spec&) const override { return 64; }
+  void start(point_context& ctx, point_result& r) override {
+    const std::size_t n = ctx.spec.in_flight();
+    if (ctx.spec.mode == loop_mode::open) loop_.emplace(ctx, r);
+    r.threads = n;
+    try {
+      for (std::size_t i = 0; i < n; ++i) {
+        threads_.emplace_back([this, &ctx, i] {
+          pin_current_thread(ctx.spec.cpus);
+          if (loop_) {
+            loop_->serve(i);
+          } else {
+            while (!stop_.load(std::memory_order_relaxed)) ctx.invoke_closed(i);
+          }
+        });
+      }
+    } catch (const std::exception& e) {
+      const std::size_t started = threads_.size();
+      end_threads();
+      throw std::runtime_error("java model: cannot start thread " + std::to_string(started + 1) +
+                               " of " + std::to_string(n) + ": " + e.what());
     }
-  } catch (const std::exception& e) {
-    const std::size_t started = threads.size();
-    stop_and_join(threads, stop, loop);
-    throw std::runtime_error("java model: cannot start thread " + std::to_string(started + 1) +
-                             " of " + std::to_string(r.in_flight) + ": " + e.what());
+    if (loop_) {
+      try {
+        loop_->start();
+      } catch (const std::system_error& e) {
+        end_threads();
+        throw std::runtime_error(std::string("java model: cannot start the arrival generator: ") +
+                                 e.what());
+      }
+    }
   }
-  if (loop) {
-    loop->drive(tick);
-  } else {
-    await_window(ctx, r, tick);
+  double occupancy() const override { return loop_ ? loop_->occupancy() : 0; }
+  void stop(point_result&) override { end_threads(); }
+
+ private:
+  // Tells the slots to stop (the open loop's queue closes) and joins them; idempotent.
+  void end_threads() {
+    stop_.store(true);
+    if (loop_) loop_->finish();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
   }
-  stop.store(true);
-  for (auto& t : threads) t.join();
-}
+
+  std::optional<open_loop> loop_;
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
 
 }  // namespace inflight::bench::detail

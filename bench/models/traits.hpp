@@ -2,7 +2,7 @@
 // The runtime models' facts in one table: name, what runs the invocations, the runtime's default
 // cap per vCPU and how many worker threads it starts. The flags, the runner, --help and the
 // README's model table are generated from it or checked against it (tests/bench/models_test.cpp).
-// A new model adds a row here and a runner in bench/models/<name>.hpp, registered in models.hpp.
+// A new model adds a row here and a subject in bench/models/<name>.hpp, made in models.hpp.
 
 #include <algorithm>
 #include <cstddef>
@@ -28,27 +28,27 @@ struct model_traits {
   std::size_t workers_per_vcpu;
   /// The worker count rule, as the README's table says it.
   const char* workers_rule;
-  /// Whether each slot stays on one worker for the whole point (fibers that never migrate), so
-  /// that per-worker latency shards see no contention.
-  bool slots_stay_on_workers;
 };
 
+/// The Node.js runtime client's worker threads per vCPU on LMI (it derives them from cpu.max):
+/// the nodejs model starts as many, and an exec point tells a real client this count.
+inline constexpr std::size_t nodejs_workers_per_vcpu = 8;
+
 inline constexpr model_traits model_table[] = {
-    {model::fiber, "fiber", "1 worker thread per vCPU, each invocation slot a fiber", 0, 1, "vCPUs",
-     true},
+    {model::fiber, "fiber", "1 worker thread per vCPU, each invocation slot a fiber", 0, 1,
+     "vCPUs"},
     {model::nodejs, "nodejs",
      "8 × vCPU worker threads (the Node.js runtime client's count), slots spread evenly; open "
      "loop: each slot pulls the next invocation (`/next`)",
-     64, 8, "8 × vCPUs", true},
+     64, nodejs_workers_per_vcpu, "8 × vCPUs"},
     {model::java, "java", "one OS thread per slot, blocking waits at the default 50 µs timer slack",
-     32, 0, "one thread per slot", false},
+     32, 0, "one thread per slot"},
     {model::python, "python", "one process per slot (fork), one invocation at a time", 16, 0,
-     "one process per slot", false},
+     "one process per slot"},
     {model::dotnet, "dotnet",
-     "a work-stealing pool of vCPU threads; each invocation is a new task (fiber)", 32, 1, "vCPUs",
-     false},
+     "a work-stealing pool of vCPU threads; each invocation is a new task (fiber)", 32, 1, "vCPUs"},
     {model::rust, "rust", "a work-stealing pool of vCPU threads; each slot is one long-lived task",
-     8, 1, "vCPUs", false},
+     8, 1, "vCPUs"},
 };
 
 /// The row of `m`.

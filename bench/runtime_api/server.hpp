@@ -2,8 +2,8 @@
 // A local Lambda Runtime API (2018-06-01) with LMI's multi-concurrent semantics: any number of
 // runtime connections long-poll GET /runtime/invocation/next at once, each gets its own
 // invocation, and answers it with POST /runtime/invocation/{id}/response or /error, in any order,
-// on any connection (HTTP/1.1 keep-alive). One thread runs it (transport.hpp), and with it the
-// load: a `load` object (models/exec.hpp) submits invocations from the loop's timer and hears
+// on any connection (HTTP/1.1 keep-alive). One thread runs it (transport.hpp), and with it a
+// `driver` (bench/exec/exec_driver.hpp) that submits invocations from the loop's timer and hears
 // each one end. The bookkeeping is invocations.hpp, the reply texts replies.hpp.
 //
 // Errors as the real API gives them: an unknown path 404, a wrong method 405, a response for an
@@ -45,10 +45,11 @@ struct server_config {
 
 class server;
 
-/// The load the server drives; every call comes on the server's thread.
-class load {
+/// What the server drives: it submits invocations and hears each one end; every call comes on
+/// the server's thread.
+class driver {
  public:
-  virtual ~load() = default;
+  virtual ~driver() = default;
   /// A GET /next arrived (the first one ends the runtime's init).
   virtual void polled(server&, steady::time_point) {}
   /// An invocation ended.
@@ -69,11 +70,11 @@ class server final : public http_transport {
         config_(std::move(config)),
         book_(config_.deadline) {}
 
-  /// Runs the loop until stop(), driving `l`.
-  void run(load& l) {
-    load_ = &l;
+  /// Runs the loop until stop(), driving `d`.
+  void run(driver& d) {
+    driver_ = &d;
     serve();
-    load_ = nullptr;
+    driver_ = nullptr;
   }
   /// Server thread: makes an invocation available from `from` (its availability or scheduled
   /// arrival); the next waiting /next poll gets it.
@@ -95,11 +96,11 @@ class server final : public http_transport {
   // Invocations with no answer by their deadline + 1 s time out; so do those never polled for.
   void on_tick(steady::time_point now) override {
     for (const auto& f : book_.expire(now)) {  // ending one may submit another: collected first
-      if (load_) load_->ended(*this, f);
+      if (driver_) driver_->ended(*this, f);
     }
   }
   void on_timer(steady::time_point now) override {
-    if (load_) load_->woke(*this, now);
+    if (driver_) driver_->woke(*this, now);
   }
   void reply(connection& c, int status, std::string_view type, std::string_view message) {
     append_reply(c.out(), status, type, message, c.close_after_write);
@@ -112,14 +113,14 @@ class server final : public http_transport {
   }
   void end(const std::string& id, outcome how, std::string error_type) {
     auto f = book_.end(id, how, std::move(error_type), steady::now());
-    if (f && load_) load_->ended(*this, *f);
+    if (f && driver_) driver_->ended(*this, *f);
   }
   void too_large(const std::string& target);
   static std::string error_type_of(const http_request& req);
 
   server_config config_;
   invocation_book book_;
-  load* load_ = nullptr;
+  driver* driver_ = nullptr;
   std::deque<int> pollers_;
   std::size_t next_event_ = 0;
 };
@@ -148,7 +149,7 @@ inline void server::on_request(connection& c, const http_request& req) {
   path.remove_prefix(prefix.size());
   if (path == "invocation/next") {
     if (req.method != "GET") return reply(c, 405, "MethodNotAllowed", "use GET");
-    if (load_) load_->polled(*this, steady::now());
+    if (driver_) driver_->polled(*this, steady::now());
     if (auto inv = book_.take()) return hand_out(c, std::move(*inv));
     c.polling = true;
     pollers_.push_back(c.fd());
@@ -156,7 +157,7 @@ inline void server::on_request(connection& c, const http_request& req) {
   }
   if (path == "init/error") {
     if (req.method != "POST") return reply(c, 405, "MethodNotAllowed", "use POST");
-    if (load_) load_->init_error(*this, error_type_of(req));
+    if (driver_) driver_->init_error(*this, error_type_of(req));
     return reply(c, 202, "", "");
   }
   constexpr std::string_view inv_prefix = "invocation/";

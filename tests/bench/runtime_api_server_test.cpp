@@ -28,7 +28,7 @@ std::string invocation_path(const std::string& id, const std::string& what) {
 }
 
 // Records what the server tells its load.
-class recording_load : public load {
+class recording_driver : public driver {
  public:
   void polled(server&, steady::time_point) override {
     std::lock_guard<std::mutex> lock(m_);
@@ -69,7 +69,7 @@ class recording_load : public load {
 };
 
 // A server running on its own thread for one test.
-using RuntimeApi = inflight::test::runtime_api_fixture<recording_load>;
+using RuntimeApi = inflight::test::runtime_api_fixture<recording_driver>;
 
 TEST_F(RuntimeApi, NextHandsOutAnInvocationWithTheHeadersClientsRead) {
   server_config config;
@@ -104,7 +104,7 @@ TEST_F(RuntimeApi, AResponseEndsItsInvocationOnceThenTheIdIsUnknown) {
   const std::string id = next.header("Lambda-Runtime-Aws-Request-Id");
   const auto ok = c.call("POST", invocation_path(id, "response"), R"({"r":1})");
   EXPECT_EQ(ok.status, 202);
-  const auto ended = load_.wait_for(1);
+  const auto ended = driver_.wait_for(1);
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].how, outcome::response);
   EXPECT_TRUE(ended[0].counted);
@@ -133,7 +133,7 @@ TEST_F(RuntimeApi, AnErrorCarriesItsErrorTypeFromTheHeaderOrTheBody) {
       c.call("POST", invocation_path(b, "error"), R"({"errorMessage":"m","errorType": "FromBody"})")
           .status,
       202);
-  const auto ended = load_.wait_for(2);
+  const auto ended = driver_.wait_for(2);
   ASSERT_EQ(ended.size(), 2u);
   EXPECT_EQ(ended[0].how, outcome::error);
   EXPECT_EQ(ended[0].error_type, "Runtime.FromHeader");
@@ -187,9 +187,9 @@ TEST_F(RuntimeApi, EveryConcurrentPollerGetsAnInvocationOfItsOwn) {
   submit(pollers);
   for (auto& t : threads) t.join();
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), std::size_t{pollers});
-  const auto ended = load_.wait_for(pollers);
+  const auto ended = driver_.wait_for(pollers);
   EXPECT_EQ(ended.size(), std::size_t{pollers});
-  EXPECT_EQ(load_.polls(), pollers);
+  EXPECT_EQ(driver_.polls(), pollers);
 }
 
 TEST_F(RuntimeApi, PayloadsGoRoundRobin) {
@@ -211,20 +211,20 @@ TEST_F(RuntimeApi, AResponseOverTheLimitIs413AndAnError) {
   blocking_http c(srv_->address());
   const auto id = c.call("GET", next_path).header("Lambda-Runtime-Aws-Request-Id");
   EXPECT_EQ(c.call("POST", invocation_path(id, "response"), std::string(101, 'x')).status, 413);
-  const auto ended = load_.wait_for(1);
+  const auto ended = driver_.wait_for(1);
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].how, outcome::error);
   EXPECT_EQ(ended[0].error_type, "Function.ResponseSizeTooLarge");
 }
 
-TEST_F(RuntimeApi, InitErrorsReachTheLoad) {
+TEST_F(RuntimeApi, InitErrorsReachTheDriver) {
   start();
   blocking_http c(srv_->address());
   EXPECT_EQ(c.call("POST", "/2018-06-01/runtime/init/error", "{}",
                    {{"Lambda-Runtime-Function-Error-Type", "Runtime.Broken"}})
                 .status,
             202);
-  EXPECT_EQ(load_.init_errors(), std::vector<std::string>{"Runtime.Broken"});
+  EXPECT_EQ(driver_.init_errors(), std::vector<std::string>{"Runtime.Broken"});
 }
 
 TEST_F(RuntimeApi, InvocationsNobodyAnswersTimeOutAfterTheirDeadlinePlusOneSecond) {
@@ -234,7 +234,7 @@ TEST_F(RuntimeApi, InvocationsNobodyAnswersTimeOutAfterTheirDeadlinePlusOneSecon
   submit(2);  // one handed out and never answered, one never polled for
   blocking_http c(srv_->address());
   const auto id = c.call("GET", next_path).header("Lambda-Runtime-Aws-Request-Id");
-  const auto ended = load_.wait_for(2);
+  const auto ended = driver_.wait_for(2);
   ASSERT_EQ(ended.size(), 2u);
   for (const auto& f : ended) {
     EXPECT_EQ(f.how, outcome::timeout);

@@ -35,12 +35,12 @@ void give_up_reading_after(int fd, std::chrono::seconds s) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-class quiet_load final : public load {
+class quiet_driver final : public driver {
  public:
   void ended(server&, const finished&) override {}
 };
 
-class RuntimeApiBounds : public inflight::test::runtime_api_fixture<quiet_load> {
+class RuntimeApiBounds : public inflight::test::runtime_api_fixture<quiet_driver> {
  protected:
   // `f()` on the server's thread, where its state may be read.
   template <class F>

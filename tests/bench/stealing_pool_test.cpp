@@ -1,6 +1,6 @@
 // The work-stealing pool of the dotnet and rust models: fibers spread to idle threads, and a pool
 // that cannot start all its threads ends the ones it started and throws.
-#include "support/stealing_pool.hpp"
+#include "models/stealing_pool.hpp"
 
 #include <gtest/gtest.h>
 

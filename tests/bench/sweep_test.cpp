@@ -1,5 +1,5 @@
-// The sweep end to end: model setup, real short sweeps through the inflight_sweep binary, the
-// JSON they write, open-loop conservation, bad input and SIGINT.
+// The sweep end to end: real short sweeps through the inflight_sweep binary, the JSON they
+// write, bad input, SIGINT, and failures that keep the finished points.
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,10 +22,11 @@
 #include <vector>
 
 #include "support/faults.hpp"
-#include "support/report.hpp"
 #include "support/scratch_dir.hpp"
 #include "support/sweep_binary.hpp"
-#include "support/sweep_point.hpp"
+#include "support/sweep_plans.hpp"
+#include "sweep/render_table.hpp"
+#include "sweep/rows.hpp"
 
 extern char** environ;
 
@@ -42,62 +43,6 @@ using inflight::test::SweepBinary;
 using inflight::test::under_asan;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
-
-sweep_options short_options(std::size_t vcpus) {
-  sweep_options o;
-  o.vcpus = vcpus;
-  o.available = vcpus;
-  o.duration = 200ms;
-  o.warmup = 50ms;
-  return o;
-}
-
-TEST(SweepModels, NodejsStartsEightWorkersPerVcpuAndCapsTheTotal) {
-  const auto r = run_point(short_options(2), model::nodejs, 4);
-  EXPECT_EQ(r.workers, 16u);
-  EXPECT_EQ(r.in_flight, 8u);
-  EXPECT_GT(r.completed, 0u);
-  EXPECT_GE(r.latency.min(), 2'000'000u) << "no invocation can beat its 2 ms wait";
-}
-
-TEST(SweepModels, EachModelStartsWhatItsRuntimeDoes) {
-  struct expectation {
-    model m;
-    std::size_t workers, threads, processes;
-  };
-  // 2 vCPUs x 3 per vCPU = 6 slots.
-  for (const auto& e : {expectation{model::fiber, 2, 2, 0}, expectation{model::java, 0, 6, 0},
-                        expectation{model::python, 0, 6, 6}, expectation{model::dotnet, 2, 2, 0},
-                        expectation{model::rust, 2, 2, 0}}) {
-    const auto r = run_point(short_options(2), e.m, 3);
-    EXPECT_EQ(r.in_flight, 6u) << model_name(e.m);
-    EXPECT_EQ(r.workers, e.workers) << model_name(e.m);
-    EXPECT_EQ(r.threads, e.threads) << model_name(e.m);
-    EXPECT_EQ(r.processes, e.processes) << model_name(e.m);
-    EXPECT_GT(r.completed, 0u) << model_name(e.m);
-    EXPECT_EQ(r.failed, 0u) << model_name(e.m);
-    EXPECT_EQ(r.completed, r.latency.count()) << model_name(e.m);
-  }
-}
-
-class OpenLoopAboveCapacity : public ::testing::TestWithParam<model> {};
-
-TEST_P(OpenLoopAboveCapacity, ThrottlesAndConservesCounts) {
-  auto o = short_options(1);
-  o.mode = loop_mode::open;
-  o.rate = 4000;  // one slot of 2 ms serves at most 500 per second
-  o.duration = 300ms;
-  const auto r = run_point(o, GetParam(), 1);
-  EXPECT_GT(r.throttled, 0u);
-  EXPECT_GT(r.completed, 0u);
-  EXPECT_EQ(r.arrivals, r.completed + r.throttled + r.failed);
-  EXPECT_GT(r.arrivals, 600u) << "about 1200 arrivals are due in 300 ms";
-}
-
-INSTANTIATE_TEST_SUITE_P(Models, OpenLoopAboveCapacity,
-                         ::testing::Values(model::fiber, model::nodejs, model::java, model::python,
-                                           model::dotnet, model::rust),
-                         [](const auto& p) { return std::string(model_name(p.param)); });
 
 TEST_F(SweepBinary, AShortSweepWritesJsonWithEveryCounterAndContextKey) {
   const auto json_path = (dir_ / "run.json").string();
@@ -336,132 +281,23 @@ namespace {
 // clean point with fewer slots than it claims. Stacks of 512 MiB under a 256 MiB address-space
 // headroom: the workers start, and no slot gets a stack.
 TEST(SweepModels, SlotsWithoutStacksAreCountedAndFlagged) {
-  auto o = short_options(2);
+  auto o = inflight::test::short_options(2);
   o.duration = 50ms;
   o.warmup = 0ms;
-  auto spec = spec_for(o, 4);
+  const auto plan = inflight::test::plan_of(o, model::fiber, 4);
+  auto spec = plan.points[0].spec;
   spec.stack_size = std::size_t{512} << 20;
   point_result r;
   {
     inflight::test::address_space_limit limit(std::size_t{256} << 20);
-    r = run_point(spec, model::fiber, synthetic_handler(o));
+    r = run_point(spec, model::fiber, plan.handler);
   }
   EXPECT_EQ(r.unstarted, r.in_flight);
   EXPECT_GE(r.failed, r.unstarted);
   EXPECT_EQ(r.completed, 0u);
-  const auto row = make_row(o, model::fiber, r, "fiber/closed/io:2ms/cpu:0/per_vcpu:4");
-  const auto table = format_table(o, {row}, inflight::timer_floor{});
+  const auto row = make_row(plan.run, plan.points[0], r);
+  const auto table = format_table(plan.run, {row}, inflight::timer_floor{});
   EXPECT_THAT(table, HasSubstr("8 of 8 slots never started (no memory for their fiber stacks)"));
-}
-
-// The interference flags on figures made by hand: each cause above its threshold is named with
-// its number, and a clean point has none.
-TEST(SweepReport, InterferenceIsFlaggedWithItsCause) {
-  auto o = short_options(2);
-  point_result r;
-  r.vcpus = 2;
-  r.per_vcpu = 1;
-  r.in_flight = 2;
-  r.window_s = 1;
-  r.cpus = 2;
-  r.model_cpu_seconds = 0.2;
-  r.process_cpu_seconds = 0.25;
-  r.others_cpu_seconds = 0.08;  // 0.08 s of 2 vCPU-seconds = 4%: clean
-  r.floor_p99_us = 100;
-  auto row = make_row(o, model::fiber, r, "p", 50);
-  EXPECT_EQ(row.interference, "");
-  EXPECT_NEAR(row.cpu_util, 0.1, 1e-9) << "the model's threads only";
-  EXPECT_NEAR(row.harness_cpu_pct, 2.5, 1e-9);
-  EXPECT_NEAR(row.others_cpu_pct, 4, 1e-9);
-  r.others_cpu_seconds = 0.3;  // 15%
-  r.steal_seconds = 0.1;       // 5% of 2 CPU-seconds
-  r.floor_p99_us = 400;        // 8x the first probe
-  row = make_row(o, model::fiber, r, "p", 50);
-  EXPECT_EQ(row.interference,
-            "other processes used 15.0% of the vCPUs; steal 5.0%; timer floor p99 400 us, 8.0x "
-            "the first probe");
-  const auto table = format_table(o, {row}, inflight::timer_floor{});
-  EXPECT_THAT(table, HasSubstr("~ fiber per_vCPU 1: interference: other processes used 15.0%"));
-  EXPECT_THAT(table, HasSubstr("1 of 1 points ran beside other work"));
-}
-
-// Percentiles need samples: 999 latencies show no p99.
-TEST(SweepReport, PercentilesWithTooFewSamplesAreNotShown) {
-  EXPECT_TRUE(enough_samples(20, 50));
-  EXPECT_FALSE(enough_samples(19, 50));
-  EXPECT_TRUE(enough_samples(1000, 99));
-  EXPECT_FALSE(enough_samples(999, 99));
-  EXPECT_TRUE(enough_samples(10000, 99.9));
-  auto o = short_options(1);
-  point_result r;
-  r.vcpus = r.per_vcpu = r.in_flight = 1;
-  r.window_s = 1;
-  for (int i = 0; i < 999; ++i) r.latency.record(std::uint64_t{2'000'000});
-  r.completed = 999;
-  const auto row = make_row(o, model::fiber, r, "p");
-  EXPECT_EQ(row.samples, 999);
-  const auto table = format_table(o, {row}, inflight::timer_floor{});
-  EXPECT_THAT(table, HasSubstr("n/a: too few samples for that percentile"));
-  std::ostringstream csv;
-  write_csv_row(csv, row);
-  EXPECT_THAT(csv.str(), HasSubstr(",2000.000,2000.000,,,"))
-      << "p50 and p90 shown, p99 and p99.9 empty";
-}
-
-// A /proc read that failed leaves the runtime's figures unknown: n/a and empty, never 0.
-TEST(SweepReport, WhatCouldNotBeMeasuredIsNaNeverZero) {
-  auto o = short_options(1);
-  auto e = std::make_shared<exec_spec>();
-  e->label = "rt";
-  o.exec = e;
-  const double unknown = std::numeric_limits<double>::quiet_NaN();
-  point_result r;
-  r.vcpus = r.per_vcpu = r.in_flight = 1;
-  r.window_s = 1;
-  r.exec = true;
-  for (int i = 0; i < 100; ++i) r.latency.record(std::uint64_t{2'000'000});
-  r.completed = 100;
-  r.runtime_cpu_seconds = r.model_cpu_seconds = r.children_cpu_seconds = unknown;
-  r.rss_init_mb = r.rss_peak_mb = r.others_cpu_seconds = unknown;
-  r.unmeasured = "/proc: Too many open files";
-  const auto row = make_exec_row(o, r, "exec:rt/closed/per_vcpu:1");
-  EXPECT_TRUE(std::isnan(row.runtime_cpu_us_per_call));
-  EXPECT_TRUE(std::isnan(row.cpu_util));
-  EXPECT_TRUE(std::isnan(row.rss_per_slot_kb));
-  EXPECT_THAT(row.interference, HasSubstr("other processes' CPU unknown"));
-  const auto table = format_table(o, {row}, inflight::timer_floor{});
-  EXPECT_THAT(table, Not(HasSubstr("nan")));
-  EXPECT_THAT(table, HasSubstr("     n/a"));
-  std::ostringstream csv;
-  write_csv_row(csv, row);
-  EXPECT_THAT(csv.str(), Not(HasSubstr("nan")));
-}
-
-// --benchmark_repetitions: one row per point, the median repetition, with the spread.
-TEST(SweepReport, RepetitionsBecomeOneRowWithTheirSpread) {
-  std::vector<point_row> rows(3);
-  const double throughput[] = {1000, 900, 1100};
-  const double p99[] = {2100, 2500, 2200};
-  for (int i = 0; i < 3; ++i) {
-    rows[i].name = "fiber/closed/io:2ms/cpu:0/per_vcpu:1";
-    rows[i].model = "fiber";
-    rows[i].throughput = throughput[i];
-    rows[i].p99_us = p99[i];
-    rows[i].samples = 5000;
-    rows[i].littles_law_check = 1;
-  }
-  const auto one = with_repetitions(rows);
-  ASSERT_EQ(one.size(), 1u);
-  EXPECT_EQ(one[0].repetitions, 3u);
-  EXPECT_EQ(one[0].throughput, 1000) << "the median repetition";
-  EXPECT_EQ(one[0].throughput_min, 900);
-  EXPECT_EQ(one[0].throughput_max, 1100);
-  EXPECT_NEAR(one[0].throughput_cv, 0.1, 1e-9);
-  EXPECT_EQ(one[0].p99_min_us, 2100);
-  EXPECT_EQ(one[0].p99_max_us, 2500);
-  const auto table = format_table(short_options(1), one, inflight::timer_floor{});
-  EXPECT_THAT(table, HasSubstr("900.0-1100.0"));
-  EXPECT_THAT(table, HasSubstr("10.0%!"));
 }
 
 // A repetition that completed nothing is a failed point with its reason, not a row of zeros.

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "compare/options.hpp"
-#include "support/benchmark_flags.hpp"
 #include "support/flags.hpp"
-#include "support/report.hpp"
-#include "support/sweep_options.hpp"
+#include "sweep/benchmark_flags.hpp"
+#include "sweep/parse.hpp"
+#include "sweep/plan.hpp"
 
 namespace {
 
@@ -42,8 +42,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const benchmark_flags f = split_benchmark_flags(args);
     const sweep_options o = parse_sweep_options(f.ours, machine);
+    sweep_description d;
+    d.io_wait = o.io_wait;
+    d.cpu_work = o.cpu_work;
+    d.mode = o.mode;
+    d.rate = o.rate;
+    d.arrivals = o.arrivals;
+    d.nominal = o.nominal;
     for (model m : o.models) {
-      for (std::size_t p : o.per_vcpu) (void)point_name(o, m, p);
+      for (std::size_t p : o.per_vcpu) {
+        (void)point_name(d, {sweep_subject::kind::model, m, model_name(m)}, p);
+      }
     }
     if (o.io_wait.cap() > o.duration || o.cpu_work.cap() > o.duration) std::abort();
   } catch (const usage_error& e) {

@@ -1,5 +1,5 @@
 #pragma once
-// The bench's Runtime API server on a thread of its own for one test, driving a load of the
+// The bench's Runtime API server on a thread of its own for one test, with a driver of the
 // test's type (runtime_api_server_test, runtime_api_transport_test).
 
 #include <gtest/gtest.h>
@@ -12,13 +12,13 @@
 
 namespace inflight::test {
 
-template <class Load>
+template <class Driver>
 class runtime_api_fixture : public ::testing::Test {
  protected:
   using server = bench::runtime_api::server;
   void start(bench::runtime_api::server_config config = {}) {
     srv_ = std::make_unique<server>(std::move(config));
-    thread_ = std::thread([this] { srv_->run(load_); });
+    thread_ = std::thread([this] { srv_->run(driver_); });
   }
   void TearDown() override {
     if (srv_) {
@@ -33,7 +33,7 @@ class runtime_api_fixture : public ::testing::Test {
     });
   }
 
-  Load load_;
+  Driver driver_;
   std::unique_ptr<server> srv_;
   std::thread thread_;
 };

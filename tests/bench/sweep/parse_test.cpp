@@ -1,11 +1,10 @@
-#include "support/sweep_options.hpp"
+// inflight_sweep's flags parsed: defaults, every flag read, and one exact line for each bad value.
+#include "sweep/parse.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "support/benchmark_flags.hpp"
 
 namespace {
 
@@ -69,6 +68,30 @@ TEST(SweepOptions, SeedScenarioUsesTheRealTwoSecondWait) {
   EXPECT_EQ(o.io_wait.to_string(), "2s");
   EXPECT_EQ(parse({"--scenario=seed", "--io_wait=1s", "--duration=10s"}).io_wait.to_string(), "1s");
   EXPECT_EQ(parse({"--scenario=seed", "--duration=10s"}).duration, std::chrono::seconds(10));
+  // 50 s of 2 s waits: 25 samples at concurrency 1, enough for a p50 (20).
+  EXPECT_EQ(o.duration, std::chrono::seconds(50));
+  EXPECT_EQ(o.warmup, std::chrono::seconds(5));
+}
+
+// --exec's flags are read as text here; nothing is looked up until the plan resolves them.
+TEST(SweepOptions, ExecFlagsAreReadWithoutTouchingTheFilesystem) {
+  const auto o = parse({"--exec=./no/such/runtime --flag", "--cwd=/no/such/dir", "--label=rt",
+                        "--event=/no/such/file", "--deadline=250ms", "--init_timeout=2s",
+                        "--env=A=1", "--env=B=2=3"});
+  EXPECT_TRUE(o.exec_given);
+  EXPECT_TRUE(o.models.empty());
+  EXPECT_FALSE(o.nominal) << "no --io_wait or --cpu_work: the function's costs are unknown";
+  EXPECT_EQ(o.exec.command, "./no/such/runtime --flag");
+  EXPECT_EQ(o.exec.cwd, "/no/such/dir");
+  EXPECT_EQ(o.exec.label, "rt");
+  EXPECT_EQ(o.exec.event, "/no/such/file");
+  EXPECT_EQ(o.exec.deadline, std::chrono::milliseconds(250));
+  EXPECT_EQ(o.exec.init_timeout, std::chrono::seconds(2));
+  using env = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(o.exec.env, (env{{"A", "1"}, {"B", "2=3"}}));
+  EXPECT_TRUE(parse({"--exec=x", "--io_wait=5ms"}).nominal);
+  EXPECT_TRUE(parse({"--exec=x", "--scenario=seed"}).nominal) << "the seed's 2 s wait";
+  EXPECT_TRUE(parse({}).nominal) << "a model's costs are the flags'";
 }
 
 struct invalid_case {
@@ -164,6 +187,9 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
       {{"--color=red"}, "unknown flag '--color'; see --help"},
       {{"extra"}, "unknown argument 'extra'; flags take the form --name=value, see --help"},
       {{"--seed=-1"}, "--seed=-1: not a whole number; valid range is 0..999999999999"},
+      {{"--strict=yes"}, "--strict=yes: valid: a switch, no value"},
+      {{"--label=x"}, "--label=x: needs --exec (it configures your runtime's process)"},
+      {{"--deadline=0"}, "--deadline=0: valid range is 1ms..900s (Lambda's timeout)"},
   };
   expect_usage_errors(cases, parse);
 }
@@ -173,57 +199,6 @@ TEST(SweepOptions, WaitsAreCutAtThePointsDuration) {
   EXPECT_EQ(o.io_wait.cap(), std::chrono::seconds(2));
   EXPECT_EQ(o.cpu_work.cap(), std::chrono::seconds(2));
   EXPECT_EQ(o.io_wait.to_string(), "exp:1s") << "the point's name does not change";
-}
-
-TEST(BenchmarkFlags, CheckedBeforeGoogleBenchmarkSeesThem) {
-  const std::vector<invalid_case> cases = {
-      {{"--benchmark_repetitions=-1"}, "--benchmark_repetitions=-1: valid: a whole number 1..1000"},
-      {{"--benchmark_repetitions=abc"},
-       "--benchmark_repetitions=abc: valid: a whole number 1..1000"},
-      {{"--benchmark_repetitions=0"}, "--benchmark_repetitions=0: valid: a whole number 1..1000"},
-      {{"--benchmark_out_format=xml", "--benchmark_out=x"},
-       "--benchmark_out_format=xml: valid: json or console (for CSV use --csv)"},
-      {{"--benchmark_out_format=json"}, "--benchmark_out_format=json: needs --benchmark_out=FILE"},
-      {{"--benchmark_out="}, "--benchmark_out=: valid: a file path"},
-      {{"--benchmark_filter=(("},
-       "--benchmark_filter=((: valid: a POSIX extended regular expression of 1..200 characters, "
-       "without {m,n} bounds, stacked repetitions (a++) or groups nested deeper than 5"},
-      // Found by the fuzz target: regcomp took exponential time on stacked repetitions.
-      {{"--benchmark_filter=fi" + std::string(60, '+')},
-       "--benchmark_filter=fi" + std::string(60, '+') +
-           ": valid: a POSIX extended regular expression of 1..200 characters, without {m,n} "
-           "bounds, stacked repetitions (a++) or groups nested deeper than 5"},
-      {{"--benchmark_filter=((((((a))))))"},
-       "--benchmark_filter=((((((a)))))): valid: a POSIX extended regular expression of 1..200 "
-       "characters, without {m,n} bounds, stacked repetitions (a++) or groups nested deeper than "
-       "5"},
-      {{"--benchmark_filter=a{2}"},
-       "--benchmark_filter=a{2}: valid: a POSIX extended regular expression of 1..200 "
-       "characters, without {m,n} bounds, stacked repetitions (a++) or groups nested deeper than "
-       "5"},
-      {{"--benchmark_format=tap"},
-       "--benchmark_format=tap: valid: console or json (for CSV use --csv)"},
-      {{"--benchmark_list_tests=maybe"},
-       "--benchmark_list_tests=maybe: valid: true or false (or the bare flag)"},
-      {{"--benchmark_min_time=2"},
-       "--benchmark_min_time: not used by inflight_sweep, where each point runs once for --warmup "
-       "and --duration; set those instead"},
-      {{"--benchmark_bogus=1"}, "unknown flag '--benchmark_bogus'; see --help"},
-      {{"--v=x"}, "--v=x: valid: a verbosity 0..99"},
-  };
-  expect_usage_errors(cases, split_benchmark_flags);
-  EXPECT_NO_THROW(split_benchmark_flags({"--benchmark_filter=fiber/.*per_vcpu:(1|64)$"}));
-  EXPECT_NO_THROW(split_benchmark_flags({"--benchmark_filter=a\\+\\+"}));
-  const auto f = split_benchmark_flags({"--per_vcpu=1", "--benchmark_out=r.json",
-                                        "--benchmark_repetitions=3", "--benchmark_list_tests",
-                                        "--benchmark_format=json", "--benchmark_color=false"});
-  EXPECT_EQ(f.ours, (std::vector<std::string>{"--per_vcpu=1"}));
-  EXPECT_EQ(f.out, "r.json");
-  EXPECT_EQ(f.out_format, "json");
-  EXPECT_EQ(f.format, "json");
-  EXPECT_EQ(f.benchmark,
-            (std::vector<std::string>{"--benchmark_repetitions=3", "--benchmark_list_tests",
-                                      "--benchmark_format=json", "--benchmark_color=false"}));
 }
 
 TEST(FlagErrors, OneLineEscapesControlCharacters) {

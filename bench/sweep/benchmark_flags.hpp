@@ -2,7 +2,7 @@
 // Google Benchmark's flags, checked before Google Benchmark sees them: it aborts on some bad
 // values (--benchmark_repetitions=-1), prints usage and exits 0 on others
 // (--benchmark_out_format=xml), and misnames the flag on others. inflight_sweep also takes
-// --benchmark_out over, to keep the file whole after every point (support/output_file.hpp).
+// --benchmark_out over, to keep the file whole after every point (result_file.hpp).
 
 #include <regex.h>  // regcomp: the filter is checked as the POSIX extended regex it is
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "support/sweep_options.hpp"
+#include "sweep/options.hpp"
 
 namespace inflight::bench {
 

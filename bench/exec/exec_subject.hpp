@@ -1,0 +1,212 @@
+#pragma once
+// The exec subject: not a model, but the user's own function in its real runtime. Each point
+// starts the runtime process (runtime_api/runtime_process.hpp) with the variables LMI sets
+// (lmi_environment.hpp), serves it the Runtime API (runtime_api/server.hpp) with the point's load
+// (exec_driver.hpp), and ends the runtime's whole process group. Latency runs from an
+// invocation's availability (closed) or scheduled arrival (open) to its response POST.
+//
+// Data path: run_point -> exec_subject.start (the runtime's init) -> the window (the runtime
+// <-> the server, whose thread runs the load) -> exec_subject.stop (the drain) -> point_result.
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "exec/exec_driver.hpp"
+#include "exec/lmi_environment.hpp"
+#include "inflight/topology.hpp"
+#include "point/runner.hpp"
+#include "runtime_api/runtime_log.hpp"
+#include "runtime_api/runtime_process.hpp"
+#include "runtime_api/server.hpp"
+#include "support/affinity.hpp"
+
+namespace inflight::bench {
+
+namespace detail {
+// The CPUs of `usable` outside `point_cpus`, where the server runs when there are any.
+inline std::vector<int> cpus_outside(const std::vector<int>& usable,
+                                     const std::vector<int>& point_cpus) {
+  std::vector<int> out;
+  for (int c : usable) {
+    if (std::find(point_cpus.begin(), point_cpus.end(), c) == point_cpus.end()) out.push_back(c);
+  }
+  return out;
+}
+}  // namespace detail
+
+/// One exec point's runtime. start() throws std::runtime_error when the runtime cannot start,
+/// fails its init, or misses the init timeout; stop() when it died during the point or the
+/// server ran past its own limits (each message ends with the runtime's last lines).
+class exec_subject final : public subject {
+ public:
+  ~exec_subject() override {
+    if (proc_) proc_->end();
+    stop_server();
+  }
+
+  // The server's thread is the only writer.
+  std::size_t shards(const point_spec&) const override { return 1; }
+  void start(detail::point_context& ctx, point_result& r) override;
+  double occupancy() const override { return static_cast<double>(driver_->occupancy()); }
+  bool failing() override {
+    if (driver_->init_failed() || !srv_->trouble().empty()) return true;
+    if (auto how = proc_->exited()) {
+      died_ = *how;
+      return true;
+    }
+    return false;
+  }
+  void window_opened(point_result&) override {
+    runtime_cpu0_ = usage().cpu_seconds;
+    server_cpu0_ = thread_cpu_time_of(driver_->server_tid());
+  }
+  void window_closed(point_result& r) override {
+    r.runtime_cpu_seconds = usage().cpu_seconds - runtime_cpu0_;
+    r.server_cpu_seconds =
+        std::chrono::duration<double>(thread_cpu_time_of(driver_->server_tid()) - server_cpu0_)
+            .count();
+  }
+  void stop(point_result& r) override;
+
+ private:
+  std::runtime_error failure(const std::string& what) {
+    proc_->end();
+    log_.catch_up();
+    const std::string tail = log_.last_lines(3);
+    return std::runtime_error(what + (tail.empty() ? "" : "; its output ends: " + tail));
+  }
+  // Past the server's own limits (descriptors, memory) the point ran with fewer connections than
+  // the runtime opened: not a measurement of it.
+  void check_server() {
+    if (const std::string t = srv_->trouble(); !t.empty()) throw failure(t);
+  }
+  bool interrupted() const { return ctx_->spec.stop_requested && ctx_->spec.stop_requested(); }
+  // The runtime's group; a /proc read that fails makes its figures unknown (NaN, n/a), never 0.
+  runtime_api::group_usage usage() {
+    auto u = runtime_api::usage_of_group(proc_->group());
+    if (!u.unreadable.empty() && r_->unmeasured.empty()) r_->unmeasured = u.unreadable;
+    return u;
+  }
+  void stop_server() {
+    if (server_thread_.joinable()) {
+      srv_->stop();
+      server_thread_.join();
+    }
+  }
+
+  detail::point_context* ctx_ = nullptr;
+  point_result* r_ = nullptr;
+  std::unique_ptr<runtime_api::server> srv_;
+  std::unique_ptr<detail::exec_driver> driver_;
+  std::thread server_thread_;
+  runtime_api::runtime_log log_;
+  std::optional<runtime_api::runtime_process> proc_;
+  double runtime_cpu0_ = 0;
+  std::chrono::nanoseconds server_cpu0_{0};
+  std::string died_;
+};
+
+inline void exec_subject::start(detail::point_context& ctx, point_result& r) {
+  if (!ctx.spec.exec) throw std::logic_error("an exec point without an exec_spec");
+  const exec_spec& e = *ctx.spec.exec;
+  ctx_ = &ctx;
+  r_ = &r;
+  r.exec = true;
+  r.processes = 1;
+  runtime_api::server_config config;
+  config.events = e.events;
+  config.deadline = e.deadline;
+  config.function_arn = "arn:aws:lambda:us-east-1:000000000000:function:" + e.label;
+  srv_ = std::make_unique<runtime_api::server>(config);
+  driver_ = std::make_unique<detail::exec_driver>(ctx, r);
+
+  // The server runs outside the point's CPUs where the machine has some.
+  const std::vector<int> usable =
+      ctx.spec.usable_cpus.empty() ? detect_vcpus().cpus : ctx.spec.usable_cpus;
+  const std::vector<int> server_cpus =
+      detail::cpus_outside(usable, ctx.spec.pinned() ? ctx.spec.cpus : usable);
+  r.server_shares_cpus = server_cpus.empty();
+  server_thread_ = std::thread([this, server_cpus] {
+    driver_->set_server_tid(current_tid());
+    if (!server_cpus.empty()) pin_current_thread(server_cpus);
+    srv_->run(*driver_);
+  });
+
+  runtime_api::launch_spec launch;
+  launch.argv = e.argv;
+  launch.argv.front() = e.path;
+  launch.cwd = e.cwd;
+  launch.env = detail::lmi_environment(e, ctx.spec, srv_->address());
+  launch.cpus = ctx.spec.pinned() ? ctx.spec.cpus : std::vector<int>{};
+  launch.log_fd = log_.write_end();
+  proc_.emplace(launch);
+  log_.close_write_end();
+  ctx.runtime_group = proc_->group();
+
+  // Init: from the start to the first GET /next.
+  const auto init_deadline = proc_->started() + e.init_timeout;
+  while (!driver_->ready()) {
+    if (interrupted()) throw failure("interrupted while the runtime started");
+    if (driver_->init_failed()) {
+      throw failure("the runtime posted /runtime/init/error (" + driver_->init_error_type() + ")");
+    }
+    if (auto how = proc_->exited()) {
+      throw failure("the runtime " + *how + " before its first /next");
+    }
+    if (steady::now() > init_deadline) {
+      const std::size_t bad = srv_->bad_requests();
+      throw failure(
+          "the runtime did not poll /next within the init timeout of " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(e.init_timeout).count()) +
+          " ms" +
+          (bad != 0
+               ? " (it sent " + std::to_string(bad) + " malformed HTTP requests, each answered 400)"
+               : std::string()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  r.init_ms =
+      std::chrono::duration<double, std::milli>(driver_->first_poll() - proc_->started()).count();
+  r.rss_init_mb = usage().rss_mb;
+  // The warm-up and the window start now that the runtime is ready.
+  ctx.restart_clock(steady::now());
+  srv_->post([this] { driver_->begin(*srv_); });
+}
+
+inline void exec_subject::stop(point_result& r) {
+  if (!died_.empty()) throw failure("the runtime " + died_ + " during the point");
+  if (driver_->init_failed()) {
+    throw failure("the runtime posted /runtime/init/error (" + driver_->init_error_type() + ")");
+  }
+  check_server();
+  // The invocations counted in the window end with a response, an error, or a timeout at their
+  // deadline + 1 s; wait for that (the server times them out).
+  const auto drain_until =
+      steady::now() + ctx_->spec.exec->deadline + std::chrono::milliseconds(1500);
+  while (driver_->counted_left() > 0 && steady::now() < drain_until && !failing()) {
+    if (interrupted()) throw failure("interrupted while the point's invocations drained");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  r.rss_peak_mb = usage().rss_peak_mb;
+  if (!died_.empty()) throw failure("the runtime " + died_ + " during the point");
+  check_server();
+  srv_->post([this] { srv_->stop(); });
+  proc_->end();
+  stop_server();
+  // The runtime is a process tree of its own: its CPU is the point's (CPU%), and none of it is in
+  // this process's, which is all harness here (the server among it).
+  if (!r.unmeasured.empty()) {
+    const double unknown = std::numeric_limits<double>::quiet_NaN();
+    r.runtime_cpu_seconds = r.rss_init_mb = r.rss_peak_mb = unknown;
+  }
+}
+
+}  // namespace inflight::bench

@@ -1,0 +1,183 @@
+#pragma once
+// The sweep's plan: the flags resolved once against the machine (topology detected once) and the
+// filesystem (--exec), then subjects x per-vCPU points, each with its stable name and its
+// point_spec. The plan's description of the run is what rows and renderers read; none of them
+// goes back to the flags.
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "exec/exec_subject.hpp"
+#include "inflight/cpu_work.hpp"
+#include "inflight/io_wait.hpp"
+#include "inflight/topology.hpp"
+#include "models/models.hpp"
+#include "point/runner.hpp"
+#include "sweep/exec_flags.hpp"
+#include "sweep/options.hpp"
+
+namespace inflight::bench {
+
+/// The run as the rows and renderers see it.
+struct sweep_description {
+  std::size_t vcpus = 1;         // modelled vCPUs
+  vcpu_info machine{0, "", {}};  // what was detected, once
+  bool pinned = false;           // fewer vCPUs than detected: the points run on the first ones
+  loop_mode mode = loop_mode::closed;
+  double rate = 0;  // open loop: arrivals per second in total
+  arrival_process arrivals = arrival_process::poisson;
+  duration_distribution io_wait, cpu_work;
+  bool nominal = true;  // the handler's costs are known (eff has an ideal)
+  std::chrono::nanoseconds duration{0}, warmup{0};
+  std::uint64_t seed = 1;
+  bool strict = false;                    // --strict: a point flagged for interference exits 1
+  std::vector<model> models;              // the models swept, in order
+  std::vector<std::size_t> per_vcpu;      // the per-vCPU points, in order
+  std::shared_ptr<const exec_spec> exec;  // --exec's runtime; null without it
+  std::string exec_command;               // --exec as given
+  std::vector<std::string> command_line;  // every argument as given, Google Benchmark's too
+
+  bool open() const { return mode == loop_mode::open; }
+};
+
+/// What a point runs: one of the models, or the runtime of --exec.
+struct sweep_subject {
+  enum class kind { model, exec } what = kind::model;
+  model m = model::fiber;  // for kind::model
+  std::string label;       // "fiber", "exec:NAME": the table's first column
+};
+
+/// One point of the plan.
+struct planned_point {
+  std::string name;  // stable across machines: subject/profile/per_vcpu:N
+  sweep_subject subject;
+  bool default_cap = false;  // the model's default PerExecutionEnvironmentMaxConcurrency
+  point_spec spec;
+};
+
+struct sweep_plan {
+  sweep_description run;
+  std::vector<planned_point> points;
+  point_handler handler;  // the models' synthetic handler
+};
+
+/// The load profile part of a point's name: mode, IO wait, CPU work (when known), and the rate
+/// in an open loop.
+inline std::string profile_name(const sweep_description& d) {
+  std::string p = d.open() ? "open" : "closed";
+  if (d.nominal) p += fmt::format("/io:{}/cpu:{}", d.io_wait.to_string(), d.cpu_work.to_string());
+  if (d.open()) {
+    p +=
+        fmt::format("/rate:{}{}", d.rate, d.arrivals == arrival_process::uniform ? ":uniform" : "");
+  }
+  return p;
+}
+
+/// A point's stable name: subject, load profile and per-vCPU concurrency, so that files from
+/// different machines line up point by point.
+inline std::string point_name(const sweep_description& d, const sweep_subject& s,
+                              std::size_t per_vcpu) {
+  return fmt::format("{}/{}/per_vcpu:{}", s.label, profile_name(d), per_vcpu);
+}
+
+/// Per-invocation ideal from Little's law: C / (W + c), capped by vCPUs / c (and by the rate in
+/// an open loop); 0 when undefined (no nominal costs, or none at all).
+inline double littles_ideal(const sweep_description& d, std::size_t in_flight, std::size_t vcpus) {
+  if (!d.nominal) return 0;
+  const double w = std::chrono::duration<double>(d.io_wait.mean()).count();
+  const double c = std::chrono::duration<double>(d.cpu_work.mean()).count();
+  if (w + c <= 0) return 0;
+  double ideal = static_cast<double>(in_flight) / (w + c);
+  if (c > 0) ideal = std::min(ideal, static_cast<double>(vcpus) / c);
+  if (d.open()) ideal = std::min(ideal, d.rate);
+  return ideal;
+}
+
+/// The synthetic handler: wait on simulated IO, then burn CPU, each drawn per invocation.
+inline point_handler synthetic_handler(const duration_distribution& io,
+                                       const duration_distribution& cpu) {
+  return [io, cpu](std::mt19937_64& rng) {
+    io_wait(io(rng));
+    cpu_work(cpu(rng));
+  };
+}
+
+/// The plan of `o` on `machine`. `stop_requested` (optional) tells an exec point's waits that the
+/// sweep was asked to stop. Throws usage_error when --exec cannot be resolved.
+inline sweep_plan make_plan(const sweep_options& o, const vcpu_info& machine,
+                            std::function<bool()> stop_requested = {}) {
+  sweep_plan plan;
+  sweep_description& d = plan.run;
+  d.vcpus = o.vcpus;
+  d.machine = machine;
+  d.pinned = o.pin;
+  d.mode = o.mode;
+  d.rate = o.rate;
+  d.arrivals = o.arrivals;
+  d.io_wait = o.io_wait;
+  d.cpu_work = o.cpu_work;
+  d.nominal = o.nominal;
+  d.duration = o.duration;
+  d.warmup = o.warmup;
+  d.seed = o.seed;
+  d.strict = o.strict;
+  d.models = o.models;
+  d.per_vcpu = o.per_vcpu;
+  if (o.exec_given) {
+    d.exec = resolve_exec(o.exec);
+    d.exec_command = o.exec.command;
+  }
+  plan.handler = synthetic_handler(o.io_wait, o.cpu_work);
+
+  point_spec base;
+  base.vcpus = o.vcpus;
+  base.usable_cpus = machine.cpus;
+  if (o.pin) {
+    base.cpus.assign(machine.cpus.begin(),
+                     machine.cpus.begin() + static_cast<std::ptrdiff_t>(o.vcpus));
+  }
+  base.mode = o.mode;
+  base.rate = o.rate;
+  base.arrivals = o.arrivals;
+  base.warmup = o.warmup;
+  base.duration = o.duration;
+  base.seed = o.seed;
+  base.exec = d.exec;
+  base.stop_requested = std::move(stop_requested);
+
+  std::vector<sweep_subject> subjects;
+  for (model m : o.models) subjects.push_back({sweep_subject::kind::model, m, model_name(m)});
+  if (d.exec)
+    subjects.push_back({sweep_subject::kind::exec, model::fiber, "exec:" + d.exec->label});
+  for (const auto& s : subjects) {
+    for (std::size_t p : o.per_vcpu) {
+      planned_point point;
+      point.name = point_name(d, s, p);
+      point.subject = s;
+      point.default_cap = s.what == sweep_subject::kind::model && model_default_per_vcpu(s.m) == p;
+      point.spec = base;
+      point.spec.per_vcpu = p;
+      plan.points.push_back(std::move(point));
+    }
+  }
+  return plan;
+}
+
+/// Measures one point of `plan`; `tick` (optional) hears the fraction done. Throws what its
+/// subject throws when it cannot start or fails (std::runtime_error).
+inline point_result measure(const sweep_plan& plan, const planned_point& point,
+                            const progress_callback& tick = {}) {
+  if (point.subject.what == sweep_subject::kind::exec) {
+    exec_subject s;
+    return run_point(point.spec, s, point_handler(), tick);
+  }
+  return run_point(point.spec, point.subject.m, plan.handler, tick);
+}
+
+}  // namespace inflight::bench

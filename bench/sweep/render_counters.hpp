@@ -1,0 +1,71 @@
+#pragma once
+// A point's row as Google Benchmark user counters, for its console and JSON reporters.
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+
+#include "sweep/rows.hpp"
+
+namespace inflight::bench {
+
+/// The Google Benchmark user counters of a point (console and JSON); a figure that could not be
+/// measured (NaN) is left out, since JSON has no NaN.
+inline void set_counters(benchmark::State& state, const point_row& row) {
+  struct known_only {
+    benchmark::UserCounters& counters;
+    struct slot {
+      benchmark::UserCounters& counters;
+      const char* name;
+      void operator=(double v) {
+        if (!std::isnan(v)) counters[name] = v;
+      }
+    };
+    slot operator[](const char* name) { return {counters, name}; }
+  } c{state.counters};
+  c["throughput"] = row.throughput;
+  c["throughput_per_vcpu"] = row.throughput_per_vcpu;
+  c["p50_us"] = row.p50_us;
+  c["p90_us"] = row.p90_us;
+  c["p99_us"] = row.p99_us;
+  c["p999_us"] = row.p999_us;
+  c["max_us"] = row.max_us;
+  c["mean_us"] = row.mean_us;
+  c["in_flight"] = static_cast<double>(row.in_flight);
+  c["per_vcpu"] = static_cast<double>(row.per_vcpu);
+  c["vcpus"] = static_cast<double>(row.vcpus);
+  c["cpu_util"] = row.cpu_util;
+  c["throttled"] = row.throttled;
+  c["failed"] = row.failed;
+  c["arrivals"] = row.arrivals;
+  c["completed"] = row.completed;
+  c["efficiency"] = row.efficiency;
+  c["littles_law_check"] = row.littles_law_check;
+  c["default_cap"] = row.default_cap ? 1 : 0;
+  c["workers"] = row.workers;
+  c["threads"] = row.threads;
+  c["processes"] = row.processes;
+  c["samples"] = row.samples;
+  c["harness_cpu_pct"] = row.harness_cpu_pct;
+  c["others_cpu_pct"] = row.others_cpu_pct;
+  c["steal_pct"] = row.steal_pct;
+  c["floor_p99_us"] = row.floor_p99_us;
+  c["interference"] = row.interference.empty() ? 0 : 1;
+  c["arrival_lag_p99_us"] = row.arrival_lag_p99_us;
+  c["arrival_lag_max_us"] = row.arrival_lag_max_us;
+  c["unstarted"] = row.unstarted;
+  if (row.exec) {
+    c["runtime_cpu_us_per_call"] = row.runtime_cpu_us_per_call;
+    c["server_cpu_us_per_call"] = row.server_cpu_us_per_call;
+    c["rss_peak_mb"] = row.rss_peak_mb;
+    c["rss_per_slot_kb"] = row.rss_per_slot_kb;
+    c["init_ms"] = row.init_ms;
+    c["errors"] = row.errors;
+    c["deadline_overruns"] = row.deadline_overruns;
+    c["timeouts"] = row.timeouts;
+    c["issued"] = row.issued;
+    c["server_shares_cpus"] = row.server_shares_cpus ? 1 : 0;
+  }
+}
+
+}  // namespace inflight::bench
