@@ -26,9 +26,10 @@ struct curve_analysis {
   std::optional<std::size_t> knee_per_vcpu;
   recommendation rec;
   std::optional<double> throughput_at_rec;
-  /// Points the sweep flagged for interference, left out of the knee, the fit and the
-  /// recommendation: (per-vCPU concurrency, cause).
+  /// Points the sweep flagged for interference: (per-vCPU concurrency, cause). Left out of the
+  /// knee, the fit and the recommendation, unless --include_flagged took them in (`included`).
   std::vector<std::pair<std::size_t, std::string>> excluded;
+  bool included = false;
 };
 
 struct comparison {
@@ -78,7 +79,7 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
       if (p.value("interference").value_or(0) > 0) {
         flagged[{k.model, k.profile}].emplace_back(
             k.per_vcpu, p.interference.empty() ? "interference" : p.interference);
-        continue;
+        if (!o.include_flagged) continue;
       }
       by_curve[{k.model, k.profile}].push_back(
           {k.per_vcpu, *x, p.value("p50_us"), p.value("p99_us"), p.value("p90_us"),
@@ -92,10 +93,11 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
       a.profile = id.second;
       a.points = points;  // std::map order: ascending per_vcpu
       a.excluded = flagged[id];
+      a.included = o.include_flagged && !a.excluded.empty();
       if (points.size() < 2) {
         a.rec.why = fmt::format(
             "too few clean points: {} of {} measured without interference; rerun the sweep on a "
-            "quiet machine",
+            "quiet machine, or pass --include_flagged to use them, marked",
             points.size(), measured[id]);
         c.curves.push_back(std::move(a));
         continue;

@@ -18,6 +18,7 @@ struct compare_options {
   double target_rps = 0;             // 0: no scale-out estimate
   double cpu_target = 1.0;           // the recommendation's CPU ceiling, a fraction
   bool match_per_vcpu = false;       // --match=per_vcpu: pair points of any model or label
+  bool include_flagged = false;      // --include_flagged: use flagged points too, marked so
   double memory_per_vcpu_mb = 2048;  // LMI's default: 2 GiB per vCPU
   std::string format = "table";      // table or md
   std::string csv;
@@ -42,6 +43,8 @@ inline std::string compare_help() {
                        (inflight_sweep --exec) and its model sit side by side (one curve a file)
   --memory_per_vcpu=MB the environment's memory per vCPU (128..1048576, default 2048: LMI's 2 GiB);
                        a cap whose measured rss_peak_mb exceeds it is never recommended
+  --include_flagged    use the points the sweep flagged for interference too (a shared machine
+                       flags most); each is marked, and so is every result that rests on one
   --format=table|md    terminal table (default) or Markdown
   --csv=PATH           also write one CSV row per point and file
   --svg=PREFIX         write PREFIX-throughput.svg and PREFIX-p99.svg
@@ -59,6 +62,10 @@ inline compare_options parse_compare_options(const std::vector<std::string>& arg
     }
     if (arg.rfind("--", 0) != 0) {
       o.files.push_back(arg);
+      continue;
+    }
+    if (arg == "--include_flagged") {
+      o.include_flagged = true;
       continue;
     }
     const auto eq = arg.find('=');

@@ -57,6 +57,27 @@ inline std::optional<std::size_t> knee(const std::vector<curve_point>& c) {
   return std::nullopt;
 }
 
+/// "p99 at 2.345 ms", or the highest percentile `p`'s samples back, or "p99 at n/a".
+inline std::string tail_text(const curve_point& p) {
+  const auto t = tail_of(p);
+  if (!t) return "p99 at n/a";
+  return std::string(t->name) == "p99"
+             ? fmt::format("p99 at {:.3f} ms", t->us / 1e3)
+             : fmt::format("{} at {:.3f} ms ({:.0f} samples: too few for p99)", t->name,
+                           t->us / 1e3, p.samples);
+}
+
+/// What the step from `a` to `b` added: ", and the doubling from 8 added 12.0%", or for a step
+/// of more than one doubling ", and the step from 16 to 64 added 300.0% (100.0% per doubling)".
+inline std::string step_text(const curve_point& a, const curve_point& b) {
+  const double per_doubling = gain_per_doubling(a, b) * 100;
+  if (b.per_vcpu == 2 * a.per_vcpu) {
+    return fmt::format(", and the doubling from {} added {:.1f}%", a.per_vcpu, per_doubling);
+  }
+  return fmt::format(", and the step from {} to {} added {:.1f}% ({:.1f}% per doubling)",
+                     a.per_vcpu, b.per_vcpu, (b.throughput / a.throughput - 1) * 100, per_doubling);
+}
+
 struct recommendation {
   std::optional<std::size_t> per_vcpu;  // nullopt: no point meets the budget
   std::size_t max_concurrency = 0;      // PerExecutionEnvironmentMaxConcurrency for the vCPUs
@@ -69,7 +90,8 @@ struct recommendation {
 /// or more) whose tail latency stays within the budget and whose CPU stays within `cpu_target`
 /// (a fraction; 1 = 100%). The tail is p99 where the point has the samples for it, else the
 /// highest percentile it has them for (tail_of), and the reason says which. `budget_us` <= 0 means
-/// the default: twice the p50 of the lowest point (per-vCPU concurrency 1 in a full sweep).
+/// the default: twice the p50 of the lowest point (per-vCPU concurrency 1 in a full sweep), when
+/// its samples back one.
 ///
 /// `memory_mb` (0: none) is the environment's memory: a point whose measured rss_peak_mb exceeds
 /// it is never recommended.
@@ -83,7 +105,8 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
   if (budget_us > 0) {
     r.budget_us = budget_us;
     r.budget_source = "--p99_budget";
-  } else if (c.front().p50_us) {
+  } else if (c.front().p50_us && (c.front().samples == 0 || c.front().samples >= 20)) {
+    // A p50 the sweep showed (20 samples or more, or a file without the count).
     r.budget_us = 2 * *c.front().p50_us;
     r.budget_source = fmt::format("2 x p50 at per_vCPU {}", c.front().per_vcpu);
   } else {
@@ -134,8 +157,7 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
                ? (g < 0.05 ? fmt::format("; going on to {} would add no throughput", q.per_vcpu)
                            : fmt::format("; going on to {} would add only {:.1f}% per doubling",
                                          q.per_vcpu, g))
-               : fmt::format("; {} would put p99 at {}", q.per_vcpu,
-                             q.p99_us ? fmt::format("{:.3f} ms", *q.p99_us / 1e3) : "n/a");
+               : fmt::format("; {} would put {}", q.per_vcpu, tail_text(q));
   }
   const std::string cpu = cpu_target < 1.0 && p.cpu_util
                               ? fmt::format(", CPU {:.0f}% within the {:.0f}% target",
@@ -147,10 +169,7 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
           : fmt::format("{} ({:.0f} samples: too few for p99)", tail.name, p.samples);
   r.why = fmt::format(
       "{} {:.3f} ms is within the {:.3f} ms budget ({}){}{}{}", which, tail.us / 1e3,
-      r.budget_us / 1e3, r.budget_source, cpu,
-      *best > 0 ? fmt::format(", and the doubling from {} added {:.1f}%", c[*best - 1].per_vcpu,
-                              gain_per_doubling(c[*best - 1], p) * 100)
-                : "",
+      r.budget_us / 1e3, r.budget_source, cpu, *best > 0 ? step_text(c[*best - 1], p) : "",
       cpu_bound ? fmt::format("; higher caps would run the CPU above {:.0f}%", cpu_target * 100)
       : memory_bound
           ? fmt::format("; higher caps would need more than the {:.0f} MB of memory", memory_mb)

@@ -21,6 +21,14 @@ inline std::string cell(const std::optional<double>& v, const char* spec, double
   return v ? fmt::format(fmt::runtime(spec), *v * scale) : "n/a";
 }
 
+/// Percentile `counter` of `p` where its samples back it (at least `needs`, the sweep's rule: 10
+/// beyond the percentile), or where the file recorded no sample count; else none (n/a).
+inline std::optional<double> backed(const point_data& p, const char* counter, double needs) {
+  const auto samples = p.value("samples");
+  if (samples && *samples < needs) return std::nullopt;
+  return p.value(counter);
+}
+
 /// The report: the files, the point table, unmatched points, fits, recommendations, problems.
 inline std::string render_report(const comparison& c, const compare_options& o) {
   const bool md = o.format == "md";
@@ -58,8 +66,8 @@ inline std::string render_report(const comparison& c, const compare_options& o) 
           file_tag(i),
           cell(p.value("throughput"), "{:.1f}"),
           cell(p.value("throughput_per_vcpu"), "{:.1f}"),
-          cell(p.value("p50_us"), "{:.3f}", 1e-3),
-          cell(p.value("p99_us"), "{:.3f}", 1e-3),
+          cell(backed(p, "p50_us", 20), "{:.3f}", 1e-3),
+          cell(backed(p, "p99_us", 1000), "{:.3f}", 1e-3),
           cell(p.value("cpu_util"), "{:.1f}", 100),
           v.cv ? fmt::format("{:.1f}%{}", *v.cv * 100, *v.cv > 0.05 ? "!" : "") : "n/a",
           i == 0    ? "-"
@@ -96,9 +104,12 @@ inline std::string render_report(const comparison& c, const compare_options& o) 
     out += fmt::format("{}[{}] {} {} ({} vCPU):\n", bullet, file_tag(a.file), a.model, a.profile,
                        f.vcpus);
     for (const auto& [per_vcpu, cause] : a.excluded) {
-      out += fmt::format("{}left out, flagged by the sweep: per_vCPU {}: {}\n", indent, per_vcpu,
-                         cause);
+      out +=
+          fmt::format("{}{}, flagged by the sweep: per_vCPU {}: {}\n", indent,
+                      a.included ? "~ included (--include_flagged)" : "left out", per_vcpu, cause);
     }
+    // Every result below rests on flagged points too: each says so.
+    const std::string mark = a.included ? "~ " : "";
     if (a.points.empty()) {
       out += fmt::format("{}no recommendation: {}\n", indent, a.rec.why);
       continue;
@@ -106,8 +117,9 @@ inline std::string render_report(const comparison& c, const compare_options& o) 
     if (a.usl) {
       const auto peak = a.usl->peak();
       out += fmt::format(
-          "{}USL over C = in-flight: lambda {:.2f}/s, sigma {:.5f}, kappa {:.7f}, R^2 {:.4f}; {}\n",
-          indent, a.usl->lambda, a.usl->sigma, a.usl->kappa, a.usl->r2,
+          "{}{}USL over C = in-flight: lambda {:.2f}/s, sigma {:.5f}, kappa {:.7f}, R^2 {:.4f}; "
+          "{}\n",
+          indent, mark, a.usl->lambda, a.usl->sigma, a.usl->kappa, a.usl->r2,
           peak ? fmt::format("peak at C* = {:.1f} ({:.1f} per vCPU){}", *peak,
                              *peak / static_cast<double>(f.vcpus),
                              *peak > static_cast<double>(a.points.back().per_vcpu * f.vcpus)
@@ -115,27 +127,30 @@ inline std::string render_report(const comparison& c, const compare_options& o) 
                                  : "")
                : std::string("no peak (kappa <= 0): throughput still rising"));
     } else {
-      out += indent + "USL: n/a (needs 3 or more points with throughput)\n";
+      out += indent + mark + "USL: n/a (needs 3 or more points with throughput)\n";
     }
     const auto& top = a.points.back();
     const auto ideal = littles_ideal(f, static_cast<double>(top.per_vcpu * f.vcpus));
-    out +=
-        fmt::format("{}Little's-law ideal at per_vCPU {}: {}; measured {:.1f}/s{}\n", indent,
-                    top.per_vcpu, ideal ? fmt::format("{:.1f}/s", *ideal) : "n/a", top.throughput,
-                    ideal ? fmt::format(" ({:.1f}% of ideal)", top.throughput / *ideal * 100) : "");
     out += fmt::format(
-        "{}knee: {}\n", indent,
+        "{}{}Little's-law ideal at per_vCPU {}: {}; measured {:.1f}/s{}\n", indent, mark,
+        top.per_vcpu, ideal ? fmt::format("{:.1f}/s", *ideal) : "n/a", top.throughput,
+        ideal ? fmt::format(" ({:.1f}% of ideal)", top.throughput / *ideal * 100) : "");
+    out += fmt::format(
+        "{}{}knee: {}\n", indent, mark,
         a.knee_per_vcpu
             ? fmt::format("per_vCPU {} (doubling beyond it adds under 10%)", *a.knee_per_vcpu)
             : fmt::format("none up to per_vCPU {} (every doubling added 10% or more)",
                           top.per_vcpu));
     if (a.rec.per_vcpu) {
       out += fmt::format(
-          "{}recommend per_vCPU {} -> PerExecutionEnvironmentMaxConcurrency {} on {} "
-          "vCPU: {}\n",
-          indent, *a.rec.per_vcpu, a.rec.max_concurrency, f.vcpus, a.rec.why);
+          "{}{}recommend per_vCPU {} -> PerExecutionEnvironmentMaxConcurrency {} on {} "
+          "vCPU: {}{}\n",
+          indent, mark, *a.rec.per_vcpu, a.rec.max_concurrency, f.vcpus, a.rec.why,
+          a.included ? " (from points the sweep flagged for interference: rerun on a quiet "
+                       "machine before relying on it)"
+                     : "");
     } else {
-      out += fmt::format("{}no recommendation: {}\n", indent, a.rec.why);
+      out += fmt::format("{}{}no recommendation: {}\n", indent, mark, a.rec.why);
     }
     if (o.target_rps > 0 && a.throughput_at_rec) {
       const std::size_t envs = environments_needed(o.target_rps, *a.throughput_at_rec);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ namespace {
 
 using namespace inflight::bench::compare;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using CompareFiles = inflight::test::CompareFiles;
 namespace fs = std::filesystem;
 
@@ -119,6 +121,31 @@ TEST_F(CompareFiles, FlaggedPointsAreLeftOutAndAMissedBudgetExitsOne) {
   EXPECT_EQ(all.status, 1);
   EXPECT_THAT(all.out, HasSubstr("no recommendation: too few clean points: 0 of 4 measured "
                                  "without interference"));
+  // The user may accept flagged points: they are used, and everything resting on them is marked.
+  const auto taken = run(write("all.json", doc.dump()) + " --include_flagged");
+  EXPECT_EQ(taken.status, 0) << taken.err;
+  EXPECT_THAT(taken.out, HasSubstr("~ included (--include_flagged), flagged by the sweep: "
+                                   "per_vCPU 8: interference: other processes used 40.0%"));
+  EXPECT_THAT(taken.out, HasSubstr("~ recommend per_vCPU"));
+  EXPECT_THAT(taken.out, HasSubstr("(from points the sweep flagged for interference"));
+}
+
+// A percentile the point's samples cannot back is n/a in the table, as the sweep shows it.
+TEST_F(CompareFiles, APercentileWithTooFewSamplesIsNotShown) {
+  auto doc = nlohmann::json::parse(slurp(sweep("s.json", 1, {1, 2})));
+  doc["benchmarks"][0]["samples"] = 15;   // p50 needs 20
+  doc["benchmarks"][1]["samples"] = 500;  // p99 needs 1000
+  const auto r = run(write("s.json", doc.dump()));
+  EXPECT_EQ(r.status, 1) << "no p50 at per_vCPU 1: no budget to derive";
+  std::istringstream lines(r.out);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" A ") != std::string::npos) rows.push_back(line);
+  }
+  ASSERT_EQ(rows.size(), 2u) << r.out;
+  EXPECT_THAT(rows[0], HasSubstr("n/a      n/a")) << "neither p50 nor p99 at 15 samples";
+  EXPECT_THAT(rows[1], Not(HasSubstr("n/a      n/a")));
+  EXPECT_THAT(rows[1], HasSubstr("n/a")) << "p99 at 500 samples";
 }
 
 TEST_F(CompareFiles, ACpuTargetCapsTheRecommendation) {

@@ -10,6 +10,7 @@ namespace {
 
 using namespace inflight::bench::compare;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<curve_point> hand_curve() {
   const std::vector<std::size_t> p = {1, 2, 4, 8, 16, 32, 64};
@@ -52,6 +53,20 @@ TEST(Recommend, ATightBudgetBindsFirst) {
   EXPECT_EQ(r.max_concurrency, 16u);
   EXPECT_THAT(r.why, HasSubstr("8 would put p99 at 2.100 ms"));
   EXPECT_FALSE(recommend(hand_curve(), 1, 1000).per_vcpu);
+}
+
+// A step of several doublings is named as the step it is, with its gain per doubling beside it;
+// the next point's tail is the percentile its samples back (500 samples: p90, never p99).
+TEST(Recommend, ASparseCurveNamesItsStepsAndTheTailItsSamplesBack) {
+  const std::vector<curve_point> c = {{1, 100, 2000.0, 2100.0, {}, 5000, {}, {}},
+                                      {16, 1600, 2000.0, 2200.0, {}, 5000, {}, {}},
+                                      {64, 6400, 2000.0, 9000.0, 3500.0, 500, {}, {}}};
+  const auto r = recommend(c, 1, 3000);
+  ASSERT_TRUE(r.per_vcpu);
+  EXPECT_EQ(*r.per_vcpu, 16u);
+  EXPECT_THAT(r.why, HasSubstr("the step from 1 to 16 added 1500.0% (100.0% per doubling)"));
+  EXPECT_THAT(r.why, Not(HasSubstr("the doubling from 1")));
+  EXPECT_THAT(r.why, HasSubstr("64 would put p90 at 3.500 ms (500 samples: too few for p99)"));
 }
 
 TEST(ScaleOut, AtLeastThreeEnvironments) {
