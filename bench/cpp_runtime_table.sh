@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's table "A C++ handler on LMI": inflight::lambda::run (bench/functions/cpp, the
-# lambda_example_io/cpu executables) against the real Node.js client (aws-lambda-ric on Node 22),
+# bench/functions/README.md, "Measured against the real Node.js client": inflight::lambda::run
+# (bench/functions/cpp, the lambda_example_io/cpu executables) against the real Node.js client (aws-lambda-ric on Node 22),
 # both through inflight_sweep --exec, at 1, 4, 16, 64 per vCPU on 1 and 2 vCPUs, IO-only (await
 # 2 ms) and IO + 200 us of CPU, closed loop, 5 s per point. The loopback floor under any runtime
 # (two keep-alive round trips per invocation, client side) is measured first in the same run.

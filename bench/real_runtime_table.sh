@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's table "Your own function": the real aws-lambda-ric (Node 22) against the nodejs
-# model at 1, 4, 16, 64 per vCPU on 1 and 2 vCPUs, IO-only (await 2 ms) and IO + 200 us of CPU,
+# bench/functions/README.md, "Measured: the real aws-lambda-ric": the real aws-lambda-ric
+# (Node 22) against the nodejs model at 1, 4, 16, 64 per vCPU on 1 and 2 vCPUs, IO-only (await 2 ms) and IO + 200 us of CPU,
 # closed loop, 5 s per point, with the runtime's and the server's CPU per invocation and the
 # loopback floor under the server measured first in the same run.
 #   bench/real_runtime_table.sh [BUILD_DIR] [OUT_DIR]

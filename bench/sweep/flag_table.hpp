@@ -37,7 +37,7 @@ inline std::vector<flag_spec> sweep_flags() {
        "CPU time burnt per invocation, same forms and bounds. Default 0"},
       {"model", "NAME", model_names() + ", a comma list, or all",
        model_names() + ", a comma list, or all.\nDefault fiber"},
-      {"mode", "closed|open", "closed, open",
+      {"mode", "MODE", "closed, open",
        "closed: every slot loops invoke -> complete (default);\nopen: arrivals at --rate, "
        "throttled (429) when every slot is busy"},
       {"rate", "R", "0.001..10000000 arrivals per second",

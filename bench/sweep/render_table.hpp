@@ -67,8 +67,11 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
   out +=
       "C: invocations in flight (per_vCPU x vCPUs). Latencies are per invocation, measured by "
       "inflight";
-  out += open ? " from each arrival's scheduled time (open loop, no coordinated omission).\n"
-              : " from start to completion (closed loop: the tail is understated).\n";
+  out += open     ? " from each arrival's scheduled time (open loop, no coordinated omission)"
+         : models ? " from start to completion (closed loop: the tail is understated)"
+                  : " from each invocation's availability to its response (closed loop: the "
+                    "tail is understated)";
+  out += open && execs && !models ? ", to its response.\n" : ".\n";
   out += "eff: throughput / Little's-law ideal (C / (W + c), capped by vCPUs / c";
   out += open ? " and by the arrival rate).\n" : ").\n";
   out += "little: throughput x mean latency / in-flight";

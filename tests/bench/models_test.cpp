@@ -1,4 +1,4 @@
-// The runtime models: the table of their facts matches the README's, and every model runs a
+// The runtime models: the table of their facts matches bench/README.md's, and every model runs a
 // handler of the test's own through the same interface, counting each call once.
 #include "models/models.hpp"
 
@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 using namespace inflight::bench;
 
 std::vector<std::vector<std::string>> readme_model_rows() {
-  std::ifstream in(std::string(INFLIGHT_SOURCE_DIR) + "/README.md");
+  std::ifstream in(std::string(INFLIGHT_SOURCE_DIR) + "/bench/README.md");
   std::string line;
   bool in_section = false;
   std::vector<std::vector<std::string>> rows;

@@ -72,6 +72,8 @@ TEST(SweepTable, AnExecTableCarriesNoModelLegend) {
   EXPECT_THAT(table, Not(HasSubstr("model's threads")));
   EXPECT_THAT(table, HasSubstr("CPU% counts the runtime's processes only"));
   EXPECT_THAT(table, HasSubstr("The runtime at each exec point"));
+  EXPECT_THAT(table, HasSubstr("from each invocation's availability to its response"));
+  EXPECT_THAT(table, Not(HasSubstr("from start to completion")));
 }
 
 TEST(SweepTable, TheDefaultCapIsMarkedAndExplainedWhereItIsShown) {
