@@ -7,13 +7,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "inflight/io_wait.hpp"
+#include "support/markdown_table.hpp"
 
 namespace {
 
@@ -21,28 +20,7 @@ using namespace std::chrono_literals;
 using namespace inflight::bench;
 
 std::vector<std::vector<std::string>> readme_model_rows() {
-  std::ifstream in(std::string(INFLIGHT_SOURCE_DIR) + "/bench/README.md");
-  std::string line;
-  bool in_section = false;
-  std::vector<std::vector<std::string>> rows;
-  while (std::getline(in, line)) {
-    if (line.rfind("### The runtime models", 0) == 0) in_section = true;
-    if (!in_section) continue;
-    if (line.rfind("| `", 0) != 0) {
-      if (!rows.empty()) break;
-      continue;
-    }
-    std::vector<std::string> cells;
-    std::stringstream split(line.substr(1));
-    std::string cell;
-    while (std::getline(split, cell, '|')) {
-      const auto first = cell.find_first_not_of(' ');
-      const auto last = cell.find_last_not_of(' ');
-      cells.push_back(first == std::string::npos ? "" : cell.substr(first, last - first + 1));
-    }
-    rows.push_back(cells);
-  }
-  return rows;
+  return inflight::test::markdown_rows("bench/README.md", "### The runtime models", "| `");
 }
 
 TEST(ModelTable, TheReadmeTableIsTheTable) {

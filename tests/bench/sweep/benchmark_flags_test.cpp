@@ -6,27 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "support/usage_errors.hpp"
+
 namespace {
 
 using namespace inflight::bench;
 
-struct invalid_case {
-  std::vector<std::string> args;
-  std::string message;
-};
-
-// Each case's arguments make `parse` throw usage_error with exactly the case's message.
-template <class Parse>
-void expect_usage_errors(const std::vector<invalid_case>& cases, Parse parse) {
-  for (const auto& c : cases) {
-    try {
-      parse(c.args);
-      ADD_FAILURE() << "accepted " << ::testing::PrintToString(c.args);
-    } catch (const usage_error& e) {
-      EXPECT_EQ(e.what(), c.message);
-    }
-  }
-}
+using inflight::test::invalid_case;
 
 TEST(BenchmarkFlags, CheckedBeforeGoogleBenchmarkSeesThem) {
   const std::vector<invalid_case> cases = {
@@ -64,7 +50,7 @@ TEST(BenchmarkFlags, CheckedBeforeGoogleBenchmarkSeesThem) {
       {{"--benchmark_bogus=1"}, "unknown flag '--benchmark_bogus'; see --help"},
       {{"--v=x"}, "--v=x: valid: a verbosity 0..99"},
   };
-  expect_usage_errors(cases, split_benchmark_flags);
+  inflight::test::expect_usage_errors<usage_error>(cases, split_benchmark_flags);
   EXPECT_NO_THROW(split_benchmark_flags({"--benchmark_filter=fiber/.*per_vcpu:(1|64)$"}));
   EXPECT_NO_THROW(split_benchmark_flags({"--benchmark_filter=a\\+\\+"}));
   const auto f = split_benchmark_flags({"--per_vcpu=1", "--benchmark_out=r.json",

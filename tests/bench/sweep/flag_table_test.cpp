@@ -5,11 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "support/markdown_table.hpp"
 #include "sweep/parse.hpp"
 
 namespace {
@@ -19,28 +18,7 @@ using ::testing::HasSubstr;
 
 // The rows of the table under "### inflight_sweep's flags" in bench/README.md, cell by cell.
 std::vector<std::vector<std::string>> readme_flag_rows() {
-  std::ifstream in(std::string(INFLIGHT_SOURCE_DIR) + "/bench/README.md");
-  std::string line;
-  bool in_section = false;
-  std::vector<std::vector<std::string>> rows;
-  while (std::getline(in, line)) {
-    if (line.rfind("### inflight_sweep's flags", 0) == 0) in_section = true;
-    if (!in_section) continue;
-    if (line.rfind("| `--", 0) != 0) {
-      if (!rows.empty()) break;
-      continue;
-    }
-    std::vector<std::string> cells;
-    std::stringstream split(line.substr(1));
-    std::string cell;
-    while (std::getline(split, cell, '|')) {
-      const auto first = cell.find_first_not_of(' ');
-      const auto last = cell.find_last_not_of(' ');
-      cells.push_back(first == std::string::npos ? "" : cell.substr(first, last - first + 1));
-    }
-    rows.push_back(cells);
-  }
-  return rows;
+  return inflight::test::markdown_rows("bench/README.md", "### inflight_sweep's flags", "| `--");
 }
 
 std::string one_line_help(const std::string& help) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "support/usage_errors.hpp"
+
 namespace {
 
 using namespace inflight::bench;
@@ -94,23 +96,7 @@ TEST(SweepOptions, ExecFlagsAreReadWithoutTouchingTheFilesystem) {
   EXPECT_TRUE(parse({}).nominal) << "a model's costs are the flags'";
 }
 
-struct invalid_case {
-  std::vector<std::string> args;
-  std::string message;
-};
-
-// Each case's arguments make `parse` throw usage_error with exactly the case's message.
-template <class Parse>
-void expect_usage_errors(const std::vector<invalid_case>& cases, Parse parse) {
-  for (const auto& c : cases) {
-    try {
-      parse(c.args);
-      ADD_FAILURE() << "accepted " << ::testing::PrintToString(c.args);
-    } catch (const usage_error& e) {
-      EXPECT_EQ(e.what(), c.message);
-    }
-  }
-}
+using inflight::test::invalid_case;
 
 TEST(SweepOptions, InvalidInputGivesOneExactLine) {
   const std::vector<invalid_case> cases = {
@@ -191,7 +177,7 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
       {{"--label=x"}, "--label=x: needs --exec (it configures your runtime's process)"},
       {{"--deadline=0"}, "--deadline=0: valid range is 1ms..900s (Lambda's timeout)"},
   };
-  expect_usage_errors(cases, parse);
+  inflight::test::expect_usage_errors<usage_error>(cases, parse);
 }
 
 TEST(SweepOptions, WaitsAreCutAtThePointsDuration) {
