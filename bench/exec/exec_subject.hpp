@@ -63,15 +63,14 @@ class exec_subject final : public subject {
     }
     return false;
   }
+  // The runtime's and the server's CPU at both ends of the window; stop() writes the figures.
   void window_opened(point_result&) override {
-    runtime_cpu0_ = usage().cpu_seconds;
-    server_cpu0_ = thread_cpu_time_of(driver_->server_tid());
+    runtime_cpu_[0] = usage().cpu_seconds;
+    server_cpu_[0] = thread_cpu_time_of(driver_->server_tid());
   }
-  void window_closed(point_result& r) override {
-    r.runtime_cpu_seconds = usage().cpu_seconds - runtime_cpu0_;
-    r.server_cpu_seconds =
-        std::chrono::duration<double>(thread_cpu_time_of(driver_->server_tid()) - server_cpu0_)
-            .count();
+  void window_closed(point_result&) override {
+    runtime_cpu_[1] = usage().cpu_seconds;
+    server_cpu_[1] = thread_cpu_time_of(driver_->server_tid());
   }
   void stop(point_result& r) override;
 
@@ -108,8 +107,9 @@ class exec_subject final : public subject {
   std::thread server_thread_;
   runtime_api::runtime_log log_;
   std::optional<runtime_api::runtime_process> proc_;
-  double runtime_cpu0_ = 0;
-  std::chrono::nanoseconds server_cpu0_{0};
+  double runtime_cpu_[2] = {0, 0};
+  std::chrono::nanoseconds server_cpu_[2] = {};
+  double rss_init_mb_ = 0;
   std::string died_;
 };
 
@@ -175,7 +175,7 @@ inline void exec_subject::start(detail::point_context& ctx, point_result& r) {
   }
   r.init_ms =
       std::chrono::duration<double, std::milli>(driver_->first_poll() - proc_->started()).count();
-  r.rss_init_mb = usage().rss_mb;
+  rss_init_mb_ = usage().rss_mb;
   // The warm-up and the window start now that the runtime is ready.
   ctx.restart_clock(steady::now());
   srv_->post([this] { driver_->begin(*srv_); });
@@ -195,18 +195,21 @@ inline void exec_subject::stop(point_result& r) {
     if (interrupted()) throw failure("interrupted while the point's invocations drained");
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  r.rss_peak_mb = usage().rss_peak_mb;
+  const double rss_peak_mb = usage().rss_peak_mb;
   if (!died_.empty()) throw failure("the runtime " + died_ + " during the point");
   check_server();
   srv_->post([this] { srv_->stop(); });
   proc_->end();
   stop_server();
   // The runtime is a process tree of its own: its CPU is the point's (CPU%), and none of it is in
-  // this process's, which is all harness here (the server among it).
-  if (!r.unmeasured.empty()) {
-    const double unknown = std::numeric_limits<double>::quiet_NaN();
-    r.runtime_cpu_seconds = r.rss_init_mb = r.rss_peak_mb = unknown;
-  }
+  // this process's, which is all harness here (the server among it). A /proc read that failed at
+  // any of them makes every runtime figure unknown (NaN), never a partial sum.
+  const double unknown = std::numeric_limits<double>::quiet_NaN();
+  const bool known = r.unmeasured.empty();
+  r.runtime_cpu_seconds = known ? runtime_cpu_[1] - runtime_cpu_[0] : unknown;
+  r.rss_init_mb = known ? rss_init_mb_ : unknown;
+  r.rss_peak_mb = known ? rss_peak_mb : unknown;
+  r.server_cpu_seconds = std::chrono::duration<double>(server_cpu_[1] - server_cpu_[0]).count();
 }
 
 }  // namespace inflight::bench
