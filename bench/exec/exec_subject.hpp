@@ -75,8 +75,11 @@ class exec_subject final : public subject {
   void stop(point_result& r) override;
 
  private:
+  // Ends the runtime and the server (nothing may touch the point's context after start() or
+  // stop() throws), and names what failed with the runtime's last lines.
   std::runtime_error failure(const std::string& what) {
     proc_->end();
+    stop_server();
     log_.catch_up();
     const std::string tail = log_.last_lines(3);
     return std::runtime_error(what + (tail.empty() ? "" : "; its output ends: " + tail));

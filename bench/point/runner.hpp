@@ -40,7 +40,8 @@ class subject {
   virtual void window_opened(point_result&) {}
   virtual void window_closed(point_result&) {}
   /// Ends the slots and writes the subject's own figures into `r`. Throws std::runtime_error when
-  /// the point failed (an exec point's runtime died during it).
+  /// the point failed (an exec point's runtime died during it), after ending its slots: nothing
+  /// may touch the context once start() or stop() has thrown.
   virtual void stop(point_result& r) = 0;
 };
 
