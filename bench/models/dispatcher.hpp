@@ -32,7 +32,13 @@ class dispatcher_model final : public subject {
     } else {
       loop_.emplace(ctx, r);
       d_->run_slots(ctx.spec.in_flight(), [this](std::size_t i) { loop_->serve(i); });
-      loop_->start();
+      try {
+        loop_->start();
+      } catch (...) {  // no generator: the slots end before the context does
+        loop_->finish();
+        d_->stop_slots();
+        throw;
+      }
     }
   }
   double occupancy() const override { return loop_ ? loop_->occupancy() : 0; }

@@ -48,7 +48,13 @@ class stealing_model final : public subject {
         live_.fetch_sub(1);
       });
     }
-    if (loop_) loop_->start();
+    if (!loop_) return;
+    try {
+      loop_->start();
+    } catch (...) {  // no generator: the tasks end before the context does
+      end_tasks();
+      throw;
+    }
   }
   double occupancy() const override { return loop_ ? loop_->occupancy() : 0; }
   void stop(point_result&) override { end_tasks(); }
