@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -162,9 +164,18 @@ class tee_reporter : public benchmark::BenchmarkReporter {
     return (file_ == nullptr || file_->ReportContext(context)) && ok;
   }
   void ReportRuns(const std::vector<Run>& runs) override {
+    // JSON has no NaN: a counter Google Benchmark's aggregates make undefined (the CV of figures
+    // that are all 0 over --benchmark_repetitions) is left out, as set_counters leaves out a
+    // figure that could not be measured.
+    std::vector<Run> finite = runs;
+    for (auto& run : finite) {
+      for (auto it = run.counters.begin(); it != run.counters.end();) {
+        it = std::isfinite(it->second.value) ? std::next(it) : run.counters.erase(it);
+      }
+    }
     // The file first: if the display dies (SIGPIPE on `| head`), the point is already on disk.
-    if (file_ != nullptr) file_->ReportRuns(runs);
-    display_.ReportRuns(runs);
+    if (file_ != nullptr) file_->ReportRuns(finite);
+    display_.ReportRuns(finite);
   }
   void Finalize() override {
     display_.Finalize();

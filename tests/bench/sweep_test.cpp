@@ -300,6 +300,25 @@ TEST(SweepModels, SlotsWithoutStacksAreCountedAndFlagged) {
   EXPECT_THAT(table, HasSubstr("8 of 8 slots never started (no memory for their fiber stacks)"));
 }
 
+// Repetitions make Google Benchmark add aggregates, whose CV of an all-zero counter is NaN:
+// the JSON, to a file or to stdout, must still parse (it has no NaN).
+TEST_F(SweepBinary, RepetitionsLeaveAJsonThatParses) {
+  const auto json_path = dir_ / "reps.json";
+  const auto r = run({"--per_vcpu=1", "--duration=50ms", "--warmup=0", "--benchmark_repetitions=2",
+                      "--benchmark_out=" + json_path.string()});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(parses(json_path.string()));
+  const auto doc = nlohmann::json::parse(inflight::test::scratch_dir::read(json_path));
+  bool aggregate = false;
+  for (const auto& b : doc["benchmarks"])
+    aggregate = aggregate || b.value("run_type", "") == "aggregate";
+  EXPECT_TRUE(aggregate) << "the mean, median, stddev and cv rows are there";
+  const auto out = run({"--per_vcpu=1", "--duration=50ms", "--warmup=0",
+                        "--benchmark_repetitions=2", "--benchmark_format=json"});
+  EXPECT_EQ(out.status, 0) << out.err;
+  EXPECT_TRUE(nlohmann::json::accept(out.out)) << out.out;
+}
+
 // A repetition that completed nothing is a failed point with its reason, not a row of zeros.
 TEST_F(SweepBinary, ARepetitionThatCompletesNothingIsShownAsFailed) {
   // A 10 ms window from the start of 10 ms waits: no call can end inside it (a wait never
