@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,7 @@ struct sweep_run {
   std::string csv_error;          // the first write error, reported at the end
   double first_floor_p99_us = 0;  // the sweep's first timer-floor probe, the interference baseline
   std::unique_ptr<progress_line> progress;
+  std::map<const planned_point*, std::size_t> runs;  // how often each point has run (repetitions)
 };
 
 // Why a point that ran has no figures, or "".
@@ -98,14 +100,26 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
     return;
   }
   const std::string& name = point->name;
+  const std::size_t this_run = ++run->runs[point];
+  const std::string log = runtime_log_path(run->plan.run, *point, this_run);
   point_result r;
   std::string error;
   for (auto _ : state) {
     try {
-      r = measure(run->plan, *point, [&](double f) { run->progress->tick(name, f); });
+      r = measure(
+          run->plan, *point, [&](double f) { run->progress->tick(name, f); }, this_run);
     } catch (const std::exception& e) {
       error = e.what();
     }
+  }
+  if (!log.empty()) {
+    run->progress->clear();
+    std::fprintf(
+        stderr, "inflight_sweep: %s: the runtime's output is in %s%s\n", name.c_str(),
+        one_line(log).c_str(),
+        r.log_dropped != 0
+            ? (" (cut at 64 MiB: " + std::to_string(r.log_dropped) + " bytes dropped)").c_str()
+            : "");
   }
   if (error.empty()) error = empty_point(r);
   if (!error.empty()) {

@@ -80,8 +80,8 @@ class exec_subject final : public subject {
   std::runtime_error failure(const std::string& what) {
     proc_->end();
     stop_server();
-    log_.catch_up();
-    const std::string tail = log_.last_lines(3);
+    log_->catch_up();
+    const std::string tail = log_->last_lines(3);
     return std::runtime_error(what + (tail.empty() ? "" : "; its output ends: " + tail));
   }
   // Past the server's own limits (descriptors, memory) the point ran with fewer connections than
@@ -108,7 +108,7 @@ class exec_subject final : public subject {
   std::unique_ptr<runtime_api::server> srv_;
   std::unique_ptr<detail::exec_driver> driver_;
   std::thread server_thread_;
-  runtime_api::runtime_log log_;
+  std::optional<runtime_api::runtime_log> log_;
   std::optional<runtime_api::runtime_process> proc_;
   double runtime_cpu_[2] = {0, 0};
   std::chrono::nanoseconds server_cpu_[2] = {};
@@ -123,6 +123,8 @@ inline void exec_subject::start(detail::point_context& ctx, point_result& r) {
   r_ = &r;
   r.exec = true;
   r.processes = 1;
+  // The runtime's output: kept at ctx.spec.runtime_log, or in an unlinked file (64 MiB at most).
+  log_.emplace(std::size_t(64) << 20, ctx.spec.runtime_log);
   runtime_api::server_config config;
   config.events = e.events;
   config.deadline = e.deadline;
@@ -148,9 +150,9 @@ inline void exec_subject::start(detail::point_context& ctx, point_result& r) {
   launch.cwd = e.cwd;
   launch.env = detail::lmi_environment(e, ctx.spec, srv_->address());
   launch.cpus = ctx.spec.pinned() ? ctx.spec.cpus : std::vector<int>{};
-  launch.log_fd = log_.write_end();
+  launch.log_fd = log_->write_end();
   proc_.emplace(launch);
-  log_.close_write_end();
+  log_->close_write_end();
   ctx.runtime_group = proc_->group();
 
   // Init: from the start to the first GET /next.
@@ -213,6 +215,8 @@ inline void exec_subject::stop(point_result& r) {
   r.rss_init_mb = known ? rss_init_mb_ : unknown;
   r.rss_peak_mb = known ? rss_peak_mb : unknown;
   r.server_cpu_seconds = std::chrono::duration<double>(server_cpu_[1] - server_cpu_[0]).count();
+  log_->catch_up();
+  r.log_dropped = log_->dropped();
 }
 
 }  // namespace inflight::bench

@@ -37,6 +37,7 @@ struct exec_spec {
   std::vector<std::pair<std::string, std::string>> env;  // --env, over LMI's variables
   std::chrono::milliseconds deadline{3000};              // Lambda-Runtime-Deadline-Ms; 3 s
   std::chrono::nanoseconds init_timeout{std::chrono::seconds(10)};  // start to first /next
+  std::string log_dir;  // absolute; where each point's output is kept; empty: nowhere
 };
 
 /// What a point runs: its concurrency, where, and how load arrives.
@@ -52,6 +53,7 @@ struct point_spec {
   std::uint64_t seed = 1;
   std::size_t stack_size = 128 * 1024;    // each fiber's stack, for the fiber-based models
   std::shared_ptr<const exec_spec> exec;  // an exec point's runtime; null for the models
+  std::string runtime_log;  // an exec point: the file that keeps the runtime's output; empty: none
   // True once the sweep was asked to stop (Ctrl-C, SIGTERM): an exec point's waits for its
   // runtime's init and drain end then. Empty: never.
   std::function<bool()> stop_requested;
@@ -104,6 +106,7 @@ struct point_result {
   std::uint64_t errors = 0, deadline_overruns = 0, timeouts = 0;
   std::map<std::string, std::uint64_t> error_types;  // errorType -> count; "others" past 16
   std::string unmeasured;           // why the runtime's CPU and memory are unknown (NaN), or empty
+  std::uint64_t log_dropped = 0;    // the runtime's output past the log's bound, in bytes
   bool server_shares_cpus = false;  // no CPU outside the point's: the server ran among them
 
   /// The CPU of what ran the invocations: the runtime's for an exec point, else the model's

@@ -1,9 +1,10 @@
 #pragma once
 // The runtime's stdout and stderr during one exec point. The runtime writes a pipe (as on Lambda,
-// where they are pipes); a thread of the sweep empties it into a file in $TMPDIR that is unlinked
-// as soon as it is made (mkstemp, so no planted name or link is ever opened), so nothing is left
-// behind however the sweep ends. What is kept is bounded; past the bound the output is read and
-// counted but dropped, so the runtime never blocks on it.
+// where they are pipes); a thread of the sweep empties it into a file. By default that file is in
+// $TMPDIR and unlinked as soon as it is made (mkstemp, so no planted name or link is ever
+// opened), so nothing is left behind however the sweep ends; with a path (--log_dir) it is kept
+// there. What is kept is bounded; past the bound the output is read and counted but dropped, so
+// the runtime never blocks on it, and a kept file ends with a line that says so.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -19,19 +20,27 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace inflight::bench::runtime_api {
 
 class runtime_log {
  public:
-  /// Keeps up to `max_bytes` (default 64 MiB). Throws std::runtime_error when the pipe or the
-  /// file cannot be made (the reason is the system's).
-  explicit runtime_log(std::size_t max_bytes = std::size_t(64) << 20) : max_bytes_(max_bytes) {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string name = std::string(tmp && *tmp ? tmp : "/tmp") + "/inflight-exec-XXXXXX";
-    file_ = ::mkostemp(name.data(), O_CLOEXEC);
-    if (file_ < 0) fail("cannot create the runtime's log in " + name.substr(0, name.rfind('/')));
-    ::unlink(name.c_str());
+  /// Keeps up to `max_bytes` (default 64 MiB) in `keep_at` (replaced if it is a file, never
+  /// followed if it is a link), or with no path in an unlinked file. Throws std::runtime_error
+  /// when the pipe or the file cannot be made (the reason is the system's).
+  explicit runtime_log(std::size_t max_bytes = std::size_t(64) << 20, std::string keep_at = {})
+      : max_bytes_(max_bytes), path_(std::move(keep_at)) {
+    if (!path_.empty()) {
+      file_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (file_ < 0) fail("cannot create the runtime's log " + path_);
+    } else {
+      const char* tmp = std::getenv("TMPDIR");
+      std::string name = std::string(tmp && *tmp ? tmp : "/tmp") + "/inflight-exec-XXXXXX";
+      file_ = ::mkostemp(name.data(), O_CLOEXEC);
+      if (file_ < 0) fail("cannot create the runtime's log in " + name.substr(0, name.rfind('/')));
+      ::unlink(name.c_str());
+    }
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) {
       ::close(file_);
@@ -44,6 +53,14 @@ class runtime_log {
   ~runtime_log() {
     stop_.store(true);
     pump_.join();
+    if (!path_.empty() && dropped_.load() != 0) {  // a kept file says where it was cut
+      const std::string note = "\n[inflight: this log kept the first " +
+                               std::to_string(max_bytes_ >> 20) + " MiB of the runtime's output; " +
+                               std::to_string(dropped_.load()) +
+                               " bytes after them were dropped]\n";
+      [[maybe_unused]] const ssize_t w =
+          ::pwrite(file_, note.data(), note.size(), static_cast<off_t>(kept_.load()));
+    }
     for (int fd : {read_, write_, file_}) {
       if (fd >= 0) ::close(fd);
     }
@@ -58,6 +75,8 @@ class runtime_log {
     if (write_ >= 0) ::close(write_);
     write_ = -1;
   }
+  /// Where the output is kept; empty when it is in an unlinked file.
+  const std::string& path() const { return path_; }
   /// Bytes kept, and bytes the runtime wrote past the bound.
   std::size_t kept() const { return kept_.load(); }
   std::size_t dropped() const { return dropped_.load(); }
@@ -127,6 +146,7 @@ class runtime_log {
   }
 
   const std::size_t max_bytes_;
+  const std::string path_;
   int file_ = -1, read_ = -1, write_ = -1;
   std::atomic<std::size_t> kept_{0}, dropped_{0};
   std::atomic<bool> stop_{false};

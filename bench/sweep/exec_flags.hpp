@@ -25,8 +25,9 @@
 namespace inflight::bench {
 
 /// The runtime that --exec and its flags describe. Throws usage_error when the command cannot be
-/// split or executed, the directory does not exist, or the event file is unreadable, not JSON or
-/// JSON Lines, over 64 MiB, or holds an event over Lambda's 6 MB.
+/// split or executed, the directory does not exist, the event file is unreadable, not JSON or
+/// JSON Lines, over 64 MiB, or holds an event over Lambda's 6 MB, or --log_dir is not a
+/// directory this user can write.
 inline std::shared_ptr<const exec_spec> resolve_exec(const exec_options& x) {
   using detail::usage;
   auto e = std::make_shared<exec_spec>();
@@ -121,6 +122,18 @@ inline std::shared_ptr<const exec_spec> resolve_exec(const exec_options& x) {
   }
   e->deadline = x.deadline;
   e->init_timeout = x.init_timeout;
+  if (!x.log_dir.empty()) {
+    struct stat st {};
+    const bool exists = ::stat(x.log_dir.c_str(), &st) == 0;
+    const int err = errno;
+    if (!exists || !S_ISDIR(st.st_mode) || ::access(x.log_dir.c_str(), W_OK | X_OK) != 0) {
+      usage("log_dir", x.log_dir,
+            std::string(exists ? "not a writable directory" : std::strerror(err)) +
+                "; valid: " + flag_range("log_dir", 0));
+    }
+    char real[PATH_MAX];
+    e->log_dir = ::realpath(x.log_dir.c_str(), real) != nullptr ? real : x.log_dir;
+  }
   return e;
 }
 

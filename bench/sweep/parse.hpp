@@ -92,6 +92,8 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
           std::chrono::duration_cast<std::chrono::milliseconds>(checked_deadline(value));
     } else if (name == "init_timeout") {
       o.exec.init_timeout = checked_init_timeout(value);
+    } else if (name == "log_dir") {
+      o.exec.log_dir = value;
     } else if (name == "env") {
       o.exec.env.push_back(checked_env(value));
     } else if (name == "per_vcpu") {

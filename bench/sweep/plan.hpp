@@ -169,13 +169,30 @@ inline sweep_plan make_plan(const sweep_options& o, const vcpu_info& machine,
   return plan;
 }
 
-/// Measures one point of `plan`; `tick` (optional) hears the fraction done. Throws what its
-/// subject throws when it cannot start or fails (std::runtime_error).
+/// Where run `run` (1, 2, ... with --benchmark_repetitions) of exec point `p` keeps its
+/// runtime's output: --log_dir/NAME.RUN.log, NAME the point's name with every character but
+/// letters, digits, '.', '-' and '_' made '_'; empty without --log_dir or for a model.
+inline std::string runtime_log_path(const sweep_description& d, const planned_point& p,
+                                    std::size_t run) {
+  if (!d.exec || d.exec->log_dir.empty() || p.subject.what != sweep_subject::kind::exec) return {};
+  std::string name = p.name;
+  for (char& c : name) {
+    const bool kept = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '-' || c == '_';
+    if (!kept) c = '_';
+  }
+  return d.exec->log_dir + "/" + name + "." + std::to_string(run) + ".log";
+}
+
+/// Measures run `run` of one point of `plan`; `tick` (optional) hears the fraction done. Throws
+/// what its subject throws when it cannot start or fails (std::runtime_error).
 inline point_result measure(const sweep_plan& plan, const planned_point& point,
-                            const progress_callback& tick = {}) {
+                            const progress_callback& tick = {}, std::size_t run = 1) {
   if (point.subject.what == sweep_subject::kind::exec) {
+    point_spec spec = point.spec;
+    spec.runtime_log = runtime_log_path(plan.run, point, run);
     exec_subject s;
-    return run_point(point.spec, s, point_handler(), tick);
+    return run_point(spec, s, point_handler(), tick);
   }
   return run_point(point.spec, point.subject.m, plan.handler, tick);
 }

@@ -218,6 +218,11 @@ TEST_F(Exec, BadInputIsOneLineAndExitTwo) {
             "--init_timeout=-1s: not a duration"},
            {{"--exec=" + fake, "--duration=1x", "--duration=1s"}, "--duration: '1x' is invalid"},
            {{"--exec=" + fake, "--exec=" + fake}, "given twice"},
+           {{"--exec=" + fake, "--log_dir=/no/such/dir"},
+            "--log_dir=/no/such/dir: No such file or directory; valid: a directory this user can "
+            "write"},
+           {{"--exec=" + fake, "--log_dir=" + fake}, "not a writable directory"},
+           {{"--log_dir=/tmp"}, "--log_dir=/tmp: needs --exec"},
        }) {
     const auto r = run(b.args);
     EXPECT_EQ(r.status, 2) << b.args.front() << ": " << r.err;
@@ -342,6 +347,39 @@ TEST_F(Exec, TheRuntimesLogIsPrivateBoundedAndLeftNowhere) {
   std::vector<std::string> left;
   for (const auto& e : fs::directory_iterator(tmp)) left.push_back(e.path().filename().string());
   EXPECT_THAT(left, ::testing::ElementsAre(planted.filename().string()));
+}
+
+// --log_dir keeps each run of each point apart, names it on stderr and in the context, and a
+// file cut at the bound says so at its end.
+TEST_F(Exec, TheRuntimesOutputIsKeptWhereAskedOneFileARun) {
+  const fs::path logs = dir_ / "logs";
+  fs::create_directories(logs);
+  const auto r =
+      sweep("serve", {"--per_vcpu=1,2", "--benchmark_repetitions=2", "--log_dir=" + logs.string()});
+  EXPECT_EQ(r.status, 0) << r.err;
+  for (const char* point : {"1", "2"}) {
+    for (const char* run : {"1", "2"}) {
+      const fs::path file =
+          logs / (std::string("exec_fake_runtime_closed_per_vcpu_") + point + "." + run + ".log");
+      ASSERT_TRUE(fs::exists(file)) << file;
+      EXPECT_EQ(slurp(file.string()),
+                std::string("fake_runtime: serve with ") + point + " slots\n");
+      EXPECT_THAT(r.err, HasSubstr("the runtime's output is in " + file.string()));
+    }
+  }
+  EXPECT_EQ(json()["context"]["exec_log_dir"], fs::canonical(logs).string());
+  // 100 MiB before the first /next: the kept file holds the first 64 MiB and says what it cut.
+  const auto cut =
+      run({"--exec=" + fake + " chatty 100", "--vcpus=1", "--per_vcpu=1", "--duration=100ms",
+           "--warmup=0", "--init_timeout=60s", "--log_dir=" + logs.string()});
+  EXPECT_EQ(cut.status, 1) << cut.err;
+  const fs::path file = logs / "exec_fake_runtime_closed_per_vcpu_1.1.log";
+  const std::string kept = slurp(file.string());
+  const std::string note = "[inflight: this log kept the first 64 MiB of the runtime's output; ";
+  ASSERT_GT(kept.size(), std::size_t(64) << 20);
+  EXPECT_EQ(kept.substr(0, 10), std::string(10, 'o'));
+  EXPECT_THAT(kept.substr(std::size_t(64) << 20), HasSubstr(note));
+  EXPECT_THAT(kept.substr(std::size_t(64) << 20), HasSubstr(" bytes after them were dropped]"));
 }
 
 TEST_F(Exec, AServerOutOfDescriptorsFailsThePointWithOneLine) {

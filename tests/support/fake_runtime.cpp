@@ -118,6 +118,9 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     return 3;
   }
+  // One line of output, so a test can find where the sweep kept it.
+  std::printf("fake_runtime: %s with %d slots\n", mode.c_str(), std::max(1, c));
+  std::fflush(stdout);
   std::vector<std::thread> threads;
   for (int i = 0; i < std::max(1, c); ++i) threads.emplace_back(serve, api, mode);
   for (auto& t : threads) t.join();
