@@ -20,6 +20,7 @@
 
 #include "exec/exec_driver.hpp"
 #include "exec/lmi_environment.hpp"
+#include "exec/runtime_identity.hpp"
 #include "inflight/topology.hpp"
 #include "point/runner.hpp"
 #include "runtime_api/runtime_log.hpp"
@@ -178,6 +179,7 @@ inline void exec_subject::start(detail::point_context& ctx, point_result& r) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  r.runtime_exe = running_runtime(proc_->group());
   r.init_ms =
       std::chrono::duration<double, std::milli>(driver_->first_poll() - proc_->started()).count();
   rss_init_mb_ = usage().rss_mb;

@@ -38,6 +38,9 @@ struct exec_spec {
   std::chrono::milliseconds deadline{3000};              // Lambda-Runtime-Deadline-Ms; 3 s
   std::chrono::nanoseconds init_timeout{std::chrono::seconds(10)};  // start to first /next
   std::string log_dir;  // absolute; where each point's output is kept; empty: nowhere
+  // What the command should run as (exec/runtime_identity.hpp): the executable, how it was found,
+  // and Node's version; empty when it cannot be told.
+  std::string runtime_exe, runtime_found, runtime_version;
 };
 
 /// What a point runs: its concurrency, where, and how load arrives.
@@ -107,6 +110,7 @@ struct point_result {
   std::map<std::string, std::uint64_t> error_types;  // errorType -> count; "others" past 16
   std::string unmeasured;           // why the runtime's CPU and memory are unknown (NaN), or empty
   std::uint64_t log_dropped = 0;    // the runtime's output past the log's bound, in bytes
+  std::string runtime_exe;          // what the runtime ran as (/proc/PID/exe); empty: unreadable
   bool server_shares_cpus = false;  // no CPU outside the point's: the server ran among them
 
   /// The CPU of what ran the invocations: the runtime's for an exec point, else the model's

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 
+#include "exec/runtime_identity.hpp"
 #include "point/spec.hpp"
 #include "runtime_api/command_line.hpp"
 #include "runtime_api/runtime_process.hpp"
@@ -120,6 +121,10 @@ inline std::shared_ptr<const exec_spec> resolve_exec(const exec_options& x) {
       if (e->events.empty()) usage("event", file, "holds no JSON; valid: JSON or JSON Lines");
     }
   }
+  const runtime_identity id = expected_runtime(e->path, e->cwd, e->env);
+  e->runtime_exe = id.exe;
+  e->runtime_found = id.how;
+  e->runtime_version = id.version;
   e->deadline = x.deadline;
   e->init_timeout = x.init_timeout;
   if (!x.log_dir.empty()) {

@@ -99,6 +99,10 @@ inline void add_context(const sweep_description& d, const timer_floor& floor) {
     context("exec_events", std::to_string(std::max<std::size_t>(1, e.events.size())));
     context("exec_nominal_costs", d.nominal ? "true" : "false");
     context("exec_log_dir", e.log_dir.empty() ? "none" : e.log_dir);
+    // What the command should run as; each point's table row says what did.
+    context("exec_runtime_exe", e.runtime_exe.empty() ? "unknown" : e.runtime_exe);
+    context("exec_runtime_found", e.runtime_found);
+    context("exec_runtime_version", e.runtime_version.empty() ? "not asked" : e.runtime_version);
     // inflight makes no cgroup with cpu.max, so a runtime that sizes itself from it (the Node.js
     // client) is told the vCPUs through its variable instead (exec/lmi_environment.hpp).
     context("exec_confinement", std::string(d.pinned ? "affinity to the point's CPUs; " : "") +

@@ -119,8 +119,14 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
         "function in its real runtime.\n";
   }
   if (execs) {
+    out += "\nThe runtime at each exec point";
+    if (d.exec && !d.exec->runtime_exe.empty()) {
+      out += fmt::format(": {}{}, found by {}", d.exec->runtime_exe,
+                         d.exec->runtime_version.empty() ? "" : " " + d.exec->runtime_version,
+                         d.exec->runtime_found);
+    }
     out += fmt::format(
-        "\nThe runtime at each exec point:\n{:<{}} {:>8} {:>8} {:>11} {:>10} {:>9} "
+        ":\n{:<{}} {:>8} {:>8} {:>11} {:>10} {:>9} "
         "{:>9} {:>7} {:>9} {:>8}\n",
         "runtime", std::max<std::size_t>(16, w), "per_vCPU", "init_ms", "runtime_us", "server_us",
         "rss_MB", "slot_KB", "errors", "overruns", "timeouts");
@@ -134,6 +140,16 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
           r.model, std::max<std::size_t>(16, w), r.per_vcpu, r.init_ms,
           figure(r.runtime_cpu_us_per_call, 1), r.server_cpu_us_per_call, figure(r.rss_peak_mb, 1),
           figure(r.rss_per_slot_kb, 1), r.errors, r.deadline_overruns, r.timeouts);
+    }
+    for (const auto& r : rows) {
+      // The runtime that ran is not the one the command names: say so plainly.
+      if (r.exec && d.exec && !r.runtime_exe.empty() && !d.exec->runtime_exe.empty() &&
+          r.runtime_exe != d.exec->runtime_exe) {
+        out += fmt::format(
+            "! {} per_vCPU {} ran {}, not {} ({}); --env=PATH= chooses what a '#!/usr/bin/env' "
+            "line finds\n",
+            r.model, r.per_vcpu, r.runtime_exe, d.exec->runtime_exe, d.exec->runtime_found);
+      }
     }
     for (const auto& r : rows) {
       if (r.exec && !r.error_types.empty()) {

@@ -60,6 +60,7 @@ struct point_row {
   std::string error_types;  // "Error x10, ..." ("" when none)
   std::string unmeasured;   // why the runtime's CPU and memory are unknown (NaN), "" when known
   bool server_shares_cpus = false;
+  std::string runtime_exe;  // what ran; "" when /proc could not tell
 };
 
 /// A point that could not be measured, and why.
@@ -89,6 +90,7 @@ inline void add_exec_figures(point_row& row, const point_result& r) {
     row.error_types += fmt::format("{}{} x{}", row.error_types.empty() ? "" : ", ", type, n);
   }
   row.server_shares_cpus = r.server_shares_cpus;
+  row.runtime_exe = r.runtime_exe;
 }
 }  // namespace detail
 

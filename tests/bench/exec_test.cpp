@@ -8,6 +8,7 @@
 #include <stdlib.h>        // setenv
 #include <sys/prctl.h>     // PR_SET_CHILD_SUBREAPER
 #include <sys/resource.h>  // RLIMIT_NOFILE
+#include <sys/stat.h>      // chmod
 
 #include <chrono>
 #include <fstream>
@@ -380,6 +381,28 @@ TEST_F(Exec, TheRuntimesOutputIsKeptWhereAskedOneFileARun) {
   EXPECT_EQ(kept.substr(0, 10), std::string(10, 'o'));
   EXPECT_THAT(kept.substr(std::size_t(64) << 20), HasSubstr(note));
   EXPECT_THAT(kept.substr(std::size_t(64) << 20), HasSubstr(" bytes after them were dropped]"));
+}
+
+// What ran is told apart from what the command names: a wrapper script that execs another
+// program is named, in the context, the table and one line at its point.
+TEST_F(Exec, WhichRuntimeRanIsSaidAndAnotherOneIsNamed) {
+  const std::string sh = fs::canonical("/bin/sh").string(), real = fs::canonical(fake).string();
+  auto plain = sweep("serve", {"--per_vcpu=1"});
+  EXPECT_EQ(plain.status, 0) << plain.err;
+  EXPECT_EQ(json()["context"]["exec_runtime_exe"], real);
+  EXPECT_EQ(json()["context"]["exec_runtime_found"], "the command itself");
+  EXPECT_THAT(plain.out, HasSubstr("The runtime at each exec point: " + real));
+  EXPECT_THAT(plain.err, Not(HasSubstr("the runtime ran")));
+  const std::string wrapper = scratch_.write("wrapper.sh", "#!/bin/sh\nexec " + fake + " \"$@\"\n");
+  ::chmod(wrapper.c_str(), 0755);
+  const auto r =
+      run({"--exec=" + wrapper + " serve", "--vcpus=1", "--per_vcpu=1", "--duration=200ms",
+           "--warmup=0", "--benchmark_out=" + (dir_ / "run.json").string()});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(json()["context"]["exec_runtime_exe"], sh);
+  EXPECT_THAT(r.err,
+              HasSubstr("the runtime ran " + real + ", not " + sh + " (its '#!/bin/sh' line)"));
+  EXPECT_THAT(r.out, HasSubstr("per_vCPU 1 ran " + real + ", not " + sh));
 }
 
 TEST_F(Exec, AServerOutOfDescriptorsFailsThePointWithOneLine) {

@@ -63,6 +63,10 @@ void serve(const std::string& api, const std::string& mode) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "serve";
+  if (mode == "--version") {  // as Node answers it, for the runtime identity tests
+    std::printf("v0.0.0-fake\n");
+    return 0;
+  }
   const char* api_env = std::getenv("AWS_LAMBDA_RUNTIME_API");
   if (api_env == nullptr) {
     std::fprintf(stderr, "fake_runtime: no AWS_LAMBDA_RUNTIME_API\n");
