@@ -205,6 +205,18 @@ inline void exec_subject::stop(point_result& r) {
   const double rss_peak_mb = usage().rss_peak_mb;
   if (!died_.empty()) throw failure("the runtime " + died_ + " during the point");
   check_server();
+  // What the runtime burns with no invocation (its workers polling, its timers): 250 ms after
+  // the drain, when the load has stopped and every worker is up. rows.hpp takes it out of the
+  // window's CPU, so a slow handler's figure is not its idle cost spread over few calls.
+  const double idle0 = usage().cpu_seconds;
+  const auto idle_from = steady::now();
+  const auto idle_until = idle_from + std::chrono::milliseconds(250);
+  while (steady::now() < idle_until && !failing() && !interrupted()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const double idle_s = std::chrono::duration<double>(steady::now() - idle_from).count();
+  const double idle_cpu = usage().cpu_seconds - idle0;
+  if (!died_.empty()) throw failure("the runtime " + died_ + " during the point");
   srv_->post([this] { srv_->stop(); });
   proc_->end();
   stop_server();
@@ -216,6 +228,7 @@ inline void exec_subject::stop(point_result& r) {
   r.runtime_cpu_seconds = known ? runtime_cpu_[1] - runtime_cpu_[0] : unknown;
   r.rss_init_mb = known ? rss_init_mb_ : unknown;
   r.rss_peak_mb = known ? rss_peak_mb : unknown;
+  r.runtime_idle_cpu_per_s = known && idle_s > 0 ? std::max(0.0, idle_cpu) / idle_s : unknown;
   r.server_cpu_seconds = std::chrono::duration<double>(server_cpu_[1] - server_cpu_[0]).count();
   log_->catch_up();
   r.log_dropped = log_->dropped();

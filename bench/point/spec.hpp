@@ -101,9 +101,10 @@ struct point_result {
   latency_histogram arrival_lag;  // open loop: how late the generator issued each arrival
   // Exec points only (bench/exec/exec_subject.hpp): the real runtime and the Runtime API server.
   bool exec = false;
-  double runtime_cpu_seconds = 0;  // the runtime's process group, in the window
-  double server_cpu_seconds = 0;   // the Runtime API server's thread, in the window
-  double init_ms = 0;              // runtime start to its first GET /next
+  double runtime_cpu_seconds = 0;     // the runtime's process group, in the window
+  double runtime_idle_cpu_per_s = 0;  // its CPU with no invocation, 250 ms after the drain
+  double server_cpu_seconds = 0;      // the Runtime API server's thread, in the window
+  double init_ms = 0;                 // runtime start to its first GET /next
   double rss_init_mb = 0, rss_peak_mb = 0;
   std::uint64_t issued = 0;  // invocations made available in the window
   std::uint64_t errors = 0, deadline_overruns = 0, timeouts = 0;

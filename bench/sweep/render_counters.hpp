@@ -56,6 +56,8 @@ inline void set_counters(benchmark::State& state, const point_row& row) {
   c["unstarted"] = row.unstarted;
   if (row.exec) {
     c["runtime_cpu_us_per_call"] = row.runtime_cpu_us_per_call;
+    c["runtime_idle_cpu_pct"] = row.runtime_idle_cpu_pct;
+    c["runtime_net_cpu_us_per_call"] = row.runtime_net_cpu_us_per_call;
     c["server_cpu_us_per_call"] = row.server_cpu_us_per_call;
     c["rss_peak_mb"] = row.rss_peak_mb;
     c["rss_per_slot_kb"] = row.rss_per_slot_kb;

@@ -23,7 +23,8 @@ inline void write_csv_header(std::ostream& out) {
          "efficiency,littles_law_check,workers,threads,processes,unstarted,samples,"
          "arrival_lag_p99_us,arrival_lag_max_us,harness_cpu_pct,others_cpu_pct,steal_pct,"
          "floor_p99_us,interference,runtime_cpu_us_per_call,server_cpu_us_per_call,rss_peak_mb,"
-         "rss_per_slot_kb,init_ms,errors,deadline_overruns,timeouts,issued,error_types\n";
+         "rss_per_slot_kb,init_ms,errors,deadline_overruns,timeouts,issued,error_types,"
+         "runtime_idle_cpu_pct,runtime_net_cpu_us_per_call\n";
   out.flush();
 }
 
@@ -43,12 +44,13 @@ inline void write_csv_row(std::ostream& out, const point_row& r) {
       r.arrivals, r.completed, r.efficiency, r.littles_law_check, r.workers, r.threads, r.processes,
       r.unstarted, r.samples, r.arrival_lag_p99_us, r.arrival_lag_max_us, r.harness_cpu_pct,
       figure(r.others_cpu_pct, 2, ""), r.steal_pct, r.floor_p99_us, r.interference.empty() ? 0 : 1,
-      r.exec ? fmt::format("{},{:.1f},{},{},{:.1f},{},{},{},{},\"{}\"",
+      r.exec ? fmt::format("{},{:.1f},{},{},{:.1f},{},{},{},{},\"{}\",{},{}",
                            figure(r.runtime_cpu_us_per_call, 1, ""), r.server_cpu_us_per_call,
                            figure(r.rss_peak_mb, 1, ""), figure(r.rss_per_slot_kb, 1, ""),
                            r.init_ms, r.errors, r.deadline_overruns, r.timeouts, r.issued,
-                           csv_escaped(r.error_types))
-             : std::string(",,,,,,,,,"));
+                           csv_escaped(r.error_types), figure(r.runtime_idle_cpu_pct, 2, ""),
+                           figure(r.runtime_net_cpu_us_per_call, 1, ""))
+             : std::string(",,,,,,,,,,,"));
   out.flush();
 }
 

@@ -126,20 +126,22 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
                          d.exec->runtime_found);
     }
     out += fmt::format(
-        ":\n{:<{}} {:>8} {:>8} {:>11} {:>10} {:>9} "
+        ":\n{:<{}} {:>8} {:>8} {:>11} {:>7} {:>8} {:>10} {:>9} "
         "{:>9} {:>7} {:>9} {:>8}\n",
-        "runtime", std::max<std::size_t>(16, w), "per_vCPU", "init_ms", "runtime_us", "server_us",
-        "rss_MB", "slot_KB", "errors", "overruns", "timeouts");
+        "runtime", std::max<std::size_t>(16, w), "per_vCPU", "init_ms", "runtime_us", "idle%",
+        "net_us", "server_us", "rss_MB", "slot_KB", "errors", "overruns", "timeouts");
     bool shared = false;
     for (const auto& r : rows) {
       if (!r.exec) continue;
       shared = shared || r.server_shares_cpus;
       out += fmt::format(
-          "{:<{}} {:>8} {:>8.1f} {:>11} {:>10.1f} {:>9} {:>9} {:>7} "
+          "{:<{}} {:>8} {:>8.1f} {:>11} {:>7} {:>8} {:>10.1f} {:>9} {:>9} {:>7} "
           "{:>9} {:>8}\n",
           r.model, std::max<std::size_t>(16, w), r.per_vcpu, r.init_ms,
-          figure(r.runtime_cpu_us_per_call, 1), r.server_cpu_us_per_call, figure(r.rss_peak_mb, 1),
-          figure(r.rss_per_slot_kb, 1), r.errors, r.deadline_overruns, r.timeouts);
+          figure(r.runtime_cpu_us_per_call, 1), figure(r.runtime_idle_cpu_pct, 1),
+          figure(r.runtime_net_cpu_us_per_call, 1), r.server_cpu_us_per_call,
+          figure(r.rss_peak_mb, 1), figure(r.rss_per_slot_kb, 1), r.errors, r.deadline_overruns,
+          r.timeouts);
     }
     for (const auto& r : rows) {
       // The runtime that ran is not the one the command names: say so plainly.
@@ -159,7 +161,9 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
     }
     out +=
         "init_ms: start to the first GET /next. runtime_us: the runtime's CPU (all its processes "
-        "and threads) per invocation; CPU% is that over the vCPUs. server_us: the Runtime API "
+        "and threads) per invocation; CPU% is that over the vCPUs. idle%: its CPU with no "
+        "invocation (250 ms after the point), % of the vCPUs; net_us: runtime_us less that idle "
+        "rate over the window. server_us: the Runtime API "
         "server's own CPU per invocation, never in CPU%. rss_MB: the runtime's peak RSS; slot_KB: "
         "its growth over init per slot. overruns: responses after their deadline; timeouts: no "
         "answer by deadline + 1 s (failed).\n";

@@ -55,6 +55,9 @@ struct point_row {
   // Exec points: the real runtime's own figures (see point_result).
   bool exec = false;
   double runtime_cpu_us_per_call = 0, server_cpu_us_per_call = 0;
+  // The runtime's CPU with no invocation (% of the point's vCPUs), and runtime_cpu_us_per_call
+  // less that idle rate over the window.
+  double runtime_idle_cpu_pct = 0, runtime_net_cpu_us_per_call = 0;
   double rss_peak_mb = 0, rss_per_slot_kb = 0, init_ms = 0;
   double errors = 0, deadline_overruns = 0, timeouts = 0, issued = 0;
   std::string error_types;  // "Error x10, ..." ("" when none)
@@ -76,6 +79,10 @@ inline void add_exec_figures(point_row& row, const point_result& r) {
   const double calls = static_cast<double>(r.completed + r.failed);
   row.runtime_cpu_us_per_call = calls > 0 ? r.runtime_cpu_seconds / calls * 1e6 : 0;
   row.server_cpu_us_per_call = calls > 0 ? r.server_cpu_seconds / calls * 1e6 : 0;
+  row.runtime_idle_cpu_pct = r.runtime_idle_cpu_per_s / static_cast<double>(r.vcpus) * 100;
+  const double net = r.runtime_cpu_seconds - r.runtime_idle_cpu_per_s * r.window_s;
+  row.runtime_net_cpu_us_per_call =
+      calls > 0 ? (std::isnan(net) ? net : std::max(0.0, net)) / calls * 1e6 : 0;
   row.rss_peak_mb = r.rss_peak_mb;
   const double grown = r.rss_peak_mb - r.rss_init_mb;  // NaN when /proc could not be read
   row.rss_per_slot_kb = (std::isnan(grown) ? grown : std::max(0.0, grown)) * 1024 /

@@ -102,6 +102,8 @@ TEST_F(Exec, EveryPointReportsTheRuntimesFiguresAndConservesItsCounts) {
                                 "steal_pct",
                                 "interference",
                                 "runtime_cpu_us_per_call",
+                                "runtime_idle_cpu_pct",
+                                "runtime_net_cpu_us_per_call",
                                 "server_cpu_us_per_call",
                                 "rss_peak_mb",
                                 "rss_per_slot_kb",
@@ -117,6 +119,9 @@ TEST_F(Exec, EveryPointReportsTheRuntimesFiguresAndConservesItsCounts) {
     EXPECT_EQ(b["errors"], 0);
     EXPECT_GT(b["runtime_cpu_us_per_call"].get<double>(), 0);
     EXPECT_GT(b["server_cpu_us_per_call"].get<double>(), 0);
+    EXPECT_GE(b["runtime_idle_cpu_pct"].get<double>(), 0);
+    EXPECT_LE(b["runtime_net_cpu_us_per_call"].get<double>(),
+              b["runtime_cpu_us_per_call"].get<double>());
     EXPECT_GT(b["rss_peak_mb"].get<double>(), 0);
     EXPECT_GT(b["init_ms"].get<double>(), 0);
     EXPECT_EQ(b["efficiency"], 0) << "no nominal costs given: no ideal";
@@ -125,6 +130,19 @@ TEST_F(Exec, EveryPointReportsTheRuntimesFiguresAndConservesItsCounts) {
   const auto csv = slurp(dir_ / "run.csv");
   EXPECT_THAT(csv, HasSubstr("runtime_cpu_us_per_call"));
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+}
+
+// A runtime that burns CPU with no invocation in flight: its idle share is reported, and the
+// per-invocation figure net of it is the smaller.
+TEST_F(Exec, WhatTheRuntimeBurnsWhileIdleIsToldApart) {
+  const auto r = sweep("spin", {"--per_vcpu=1"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  const auto b = json()["benchmarks"][0];
+  // One thread spinning on the point's one vCPU: most of it, even on a loaded machine.
+  EXPECT_GT(b["runtime_idle_cpu_pct"].get<double>(), 30);
+  EXPECT_LT(b["runtime_net_cpu_us_per_call"].get<double>(),
+            b["runtime_cpu_us_per_call"].get<double>());
+  EXPECT_THAT(r.out, HasSubstr("idle%"));
 }
 
 TEST_F(Exec, ErrorsAreCountedByErrorType) {

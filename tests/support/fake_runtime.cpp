@@ -126,6 +126,12 @@ int main(int argc, char** argv) {
   std::printf("fake_runtime: %s with %d slots\n", mode.c_str(), std::max(1, c));
   std::fflush(stdout);
   std::vector<std::thread> threads;
+  if (mode == "spin") {  // a thread that burns CPU whether or not an invocation is in flight
+    threads.emplace_back([] {
+      for (volatile unsigned long n = 0;; n = n + 1) {
+      }
+    });
+  }
   for (int i = 0; i < std::max(1, c); ++i) threads.emplace_back(serve, api, mode);
   for (auto& t : threads) t.join();
   return 0;
