@@ -38,6 +38,10 @@ inline std::vector<std::pair<std::string, std::string>> lmi_environment(const ex
       {"AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + e.label},
       {"AWS_LAMBDA_LOG_STREAM_NAME", std::string(day) + "/[$LATEST]inflight"},
       {"AWS_LAMBDA_INITIALIZATION_TYPE", "lambda-managed-instances"},
+      // LMI supports only JSON logs; the emulator's LMI mode defaults to them, and the Node.js
+      // client takes its JSON logging path on this variable alone.
+      {"AWS_LAMBDA_LOG_FORMAT", "json"},
+      {"AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR"},
       {"TZ", ":UTC"},
   };
   // inflight makes no cgroup with cpu.max, without which the Node.js client counts 1 CPU; on

@@ -310,6 +310,8 @@ TEST_F(Exec, EventsGoToTheRuntimeAndTheEnvironmentIsLmis) {
   EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=2048\n"));
   EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_NODEJS_WORKER_COUNT=8\n"));
   EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_FUNCTION_NAME=rt.sh\n"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_LOG_FORMAT=json\n")) << "LMI logs JSON only";
+  EXPECT_THAT(env, HasSubstr("AWS_XRAY_CONTEXT_MISSING=LOG_ERROR\n"));
 }
 
 TEST_F(Exec, NoRuntimeProcessOutlivesItsPointOrTheSweep) {
