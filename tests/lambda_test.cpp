@@ -197,6 +197,7 @@ TEST(Lambda, TheInvocationComesFromItsHeaders) {
   config.events = {R"({"n":1})"};
   config.deadline = 3000ms;
   config.function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:test";
+  config.tenants = 2;
   runtime_api server(config);
   std::mutex m;
   std::vector<lambda::invocation> seen;
@@ -218,6 +219,7 @@ TEST(Lambda, TheInvocationComesFromItsHeaders) {
     EXPECT_EQ(in.payload, R"({"n":1})");
     EXPECT_EQ(in.function_arn, config.function_arn);
     EXPECT_THAT(in.trace_id, HasSubstr("Root=1-"));
+    EXPECT_THAT(in.tenant_id, ::testing::AnyOf("tenant-1", "tenant-2"));
     EXPECT_GT(in.deadline, before);
     EXPECT_LE(in.deadline, std::chrono::system_clock::now() + 3s);
   }

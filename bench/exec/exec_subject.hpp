@@ -129,6 +129,7 @@ inline void exec_subject::start(detail::point_context& ctx, point_result& r) {
   runtime_api::server_config config;
   config.events = e.events;
   config.deadline = e.deadline;
+  config.tenants = e.tenants;
   config.function_arn = "arn:aws:lambda:us-east-1:000000000000:function:" + e.label;
   srv_ = std::make_unique<runtime_api::server>(config);
   driver_ = std::make_unique<detail::exec_driver>(ctx, r);

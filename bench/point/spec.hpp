@@ -37,7 +37,8 @@ struct exec_spec {
   std::vector<std::pair<std::string, std::string>> env;  // --env, over LMI's variables
   std::chrono::milliseconds deadline{3000};              // Lambda-Runtime-Deadline-Ms; 3 s
   std::chrono::nanoseconds init_timeout{std::chrono::seconds(10)};  // start to first /next
-  std::string log_dir;  // absolute; where each point's output is kept; empty: nowhere
+  std::string log_dir;      // absolute; where each point's output is kept; empty: nowhere
+  std::size_t tenants = 0;  // tenant ids handed out round robin; 0: none
   // What the command should run as (exec/runtime_identity.hpp): the executable, how it was found,
   // and Node's version; empty when it cannot be told.
   std::string runtime_exe, runtime_found, runtime_version;

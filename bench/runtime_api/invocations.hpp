@@ -37,6 +37,7 @@ struct invocation {
   steady::time_point from, deadline;
   std::size_t payload = 0;  // index into the server's events
   bool counted = false;
+  std::string tenant;  // Lambda-Runtime-Aws-Tenant-Id; empty: none (no tenant isolation)
 };
 
 /// Invocations from submission to their end. Ids are UUID-shaped and unique within the process.
@@ -48,7 +49,7 @@ class invocation_book {
   /// A new invocation available from `from`, with payload index `payload`.
   invocation make(steady::time_point from, bool counted, std::size_t payload) {
     ++outstanding_;
-    return invocation{next_id(), from, from + deadline_, payload, counted};
+    return invocation{next_id(), from, from + deadline_, payload, counted, {}};
   }
   /// Keeps `inv` until a poll takes it.
   void park(invocation inv) { pending_.push_back(std::move(inv)); }

@@ -28,7 +28,13 @@ inline void append_invocation(std::string& o, const invocation& inv, const std::
   o += inv.id.substr(0, 8);
   o += "-";
   o += inv.id.substr(24);
-  o += "000000000000;Sampled=0\r\nContent-Length: ";
+  o += "000000000000;Sampled=0\r\n";
+  if (!inv.tenant.empty()) {
+    o += "Lambda-Runtime-Aws-Tenant-Id: ";
+    o += inv.tenant;
+    o += "\r\n";
+  }
+  o += "Content-Length: ";
   o += std::to_string(body.size());
   o += "\r\n\r\n";
   o += body;

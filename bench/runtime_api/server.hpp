@@ -34,6 +34,9 @@ struct server_config {
   /// Lambda-Runtime-Deadline-Ms is the invocation's availability plus this. Default 3 s.
   std::chrono::milliseconds deadline{3000};
   std::string function_arn = "arn:aws:lambda:us-east-1:000000000000:function:inflight";
+  /// Tenants the invocations belong to, round robin (Lambda-Runtime-Aws-Tenant-Id: tenant-1 ...);
+  /// 0 (the default): no tenant id, as for a function without tenant isolation.
+  std::size_t tenants = 0;
   /// Largest response body accepted (Lambda's 6 MB: 6291556 bytes); above it 413 and an error.
   std::size_t max_response = 6291556;
   /// Replies waiting for one connection before its requests are no longer read; default 1 MiB.
@@ -123,11 +126,15 @@ class server final : public http_transport {
   driver* driver_ = nullptr;
   std::deque<int> pollers_;
   std::size_t next_event_ = 0;
+  std::size_t next_tenant_ = 0;
 };
 
 inline void server::submit(steady::time_point from, bool counted) {
   const std::size_t payload = config_.events.empty() ? 0 : next_event_++ % config_.events.size();
   invocation inv = book_.make(from, counted, payload);
+  if (config_.tenants != 0) {
+    inv.tenant = "tenant-" + std::to_string(next_tenant_++ % config_.tenants + 1);
+  }
   while (!pollers_.empty()) {
     const int fd = pollers_.front();
     pollers_.pop_front();

@@ -125,6 +125,7 @@ inline std::shared_ptr<const exec_spec> resolve_exec(const exec_options& x) {
   e->runtime_exe = id.exe;
   e->runtime_found = id.how;
   e->runtime_version = id.version;
+  e->tenants = x.tenants;
   e->deadline = x.deadline;
   e->init_timeout = x.init_timeout;
   if (!x.log_dir.empty()) {

@@ -70,6 +70,10 @@ inline std::vector<flag_spec> sweep_flags() {
        "Lambda-Runtime-Deadline-Ms after availability, 1ms..900s. Default 3s", true},
       {"init_timeout", "D", "100ms..600s",
        "time allowed from start to the first /next, 100ms..600s. Default 10s", true},
+      {"tenants", "N", "1..1000000",
+       "give the invocations N tenant ids, round robin\n(Lambda-Runtime-Aws-Tenant-Id: "
+       "tenant-1 ...). Default: none, as without\ntenant isolation",
+       true},
       {"log_dir", "DIR", "a directory this user can write",
        "keep each exec point's runtime output in DIR/POINT.N.log (the first\n64 MiB, then a line "
        "saying what was dropped). Default: not kept",

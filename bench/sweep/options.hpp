@@ -31,7 +31,8 @@ struct exec_options {
   std::chrono::milliseconds deadline{3000};  // --deadline; 3 s
   std::chrono::nanoseconds init_timeout{std::chrono::seconds(10)};  // --init_timeout; 10 s
   std::vector<std::pair<std::string, std::string>> env;             // --env, in order
-  std::string log_dir;  // --log_dir: where each point's runtime output is kept; empty: nowhere
+  std::size_t tenants = 0;  // --tenants: tenant ids handed out round robin; 0: none
+  std::string log_dir;      // --log_dir: where each point's runtime output is kept; empty: nowhere
 };
 
 struct sweep_options {

@@ -92,6 +92,10 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
           std::chrono::duration_cast<std::chrono::milliseconds>(checked_deadline(value));
     } else if (name == "init_timeout") {
       o.exec.init_timeout = checked_init_timeout(value);
+    } else if (name == "tenants") {
+      const auto n = parse_count(name, value, flag_range(name, 0));
+      if (n == 0 || n > 1000000) usage(name, value, "valid range is " + flag_range(name, 0));
+      o.exec.tenants = static_cast<std::size_t>(n);
     } else if (name == "log_dir") {
       o.exec.log_dir = value;
     } else if (name == "env") {

@@ -98,6 +98,7 @@ inline void add_context(const sweep_description& d, const timer_floor& floor) {
     context("exec_deadline_ms", std::to_string(e.deadline.count()));
     context("exec_events", std::to_string(std::max<std::size_t>(1, e.events.size())));
     context("exec_nominal_costs", d.nominal ? "true" : "false");
+    context("exec_tenants", std::to_string(e.tenants));
     context("exec_log_dir", e.log_dir.empty() ? "none" : e.log_dir);
     // What the command should run as; each point's table row says what did.
     context("exec_runtime_exe", e.runtime_exe.empty() ? "unknown" : e.runtime_exe);

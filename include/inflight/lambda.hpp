@@ -42,6 +42,7 @@ struct invocation {
   std::string trace_id;          ///< Lambda-Runtime-Trace-Id (X-Ray); empty when absent
   std::string client_context;    ///< Lambda-Runtime-Client-Context; empty when absent
   std::string cognito_identity;  ///< Lambda-Runtime-Cognito-Identity; empty when absent
+  std::string tenant_id;         ///< Lambda-Runtime-Aws-Tenant-Id; empty when absent
   /// Lambda-Runtime-Deadline-Ms; time_point::max() when the header is absent, not a number, or
   /// beyond the clock's range.
   std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();

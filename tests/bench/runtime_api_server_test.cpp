@@ -89,11 +89,30 @@ TEST_F(RuntimeApi, NextHandsOutAnInvocationWithTheHeadersClientsRead) {
   EXPECT_EQ(r.header("Lambda-Runtime-Aws-Request-Id").size(), 36u) << "UUID-shaped";
   EXPECT_EQ(r.header("Lambda-Runtime-Invoked-Function-Arn"), config.function_arn);
   EXPECT_THAT(r.header("Lambda-Runtime-Trace-Id"), HasSubstr("Root=1-"));
+  EXPECT_EQ(r.header("Lambda-Runtime-Aws-Tenant-Id"), "") << "no tenants configured";
   const long long deadline = std::atoll(r.header("Lambda-Runtime-Deadline-Ms").c_str());
   // The deadline is the availability plus 3 s: after the call began (minus the 3 s), and not
   // beyond 3 s after it ended plus a minute of slack for a loaded machine.
   EXPECT_GT(deadline, before_ms);
   EXPECT_LT(deadline, before_ms + 3000 + 60000);
+}
+
+// With tenants, each invocation carries one, round robin, and its own trace id.
+TEST_F(RuntimeApi, InvocationsCarryTheirTenantAndTraceIds) {
+  server_config config;
+  config.tenants = 2;
+  start(config);
+  submit(3);
+  blocking_http c(srv_->address());
+  std::vector<std::string> tenants, traces;
+  for (int i = 0; i < 3; ++i) {
+    const auto r = c.call("GET", next_path);
+    tenants.push_back(r.header("Lambda-Runtime-Aws-Tenant-Id"));
+    traces.push_back(r.header("Lambda-Runtime-Trace-Id"));
+    c.call("POST", invocation_path(r.header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
+  }
+  EXPECT_EQ(tenants, (std::vector<std::string>{"tenant-1", "tenant-2", "tenant-1"}));
+  EXPECT_EQ(std::set<std::string>(traces.begin(), traces.end()).size(), 3u);
 }
 
 TEST_F(RuntimeApi, AResponseEndsItsInvocationOnceThenTheIdIsUnknown) {

@@ -264,6 +264,7 @@ inline bool runtime::next(http::client& c, http::response& reply, invocation& in
   in.trace_id.assign(reply.header("Lambda-Runtime-Trace-Id"));
   in.client_context.assign(reply.header("Lambda-Runtime-Client-Context"));
   in.cognito_identity.assign(reply.header("Lambda-Runtime-Cognito-Identity"));
+  in.tenant_id.assign(reply.header("Lambda-Runtime-Aws-Tenant-Id"));
   const auto ms = reply.header("Lambda-Runtime-Deadline-Ms");
   // A deadline beyond the clock's range (about the year 2262) stays time_point::max().
   constexpr auto latest = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -176,6 +176,9 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
       {{"--strict=yes"}, "--strict=yes: valid: a switch, no value"},
       {{"--label=x"}, "--label=x: needs --exec (it configures your runtime's process)"},
       {{"--deadline=0"}, "--deadline=0: valid range is 1ms..900s (Lambda's timeout)"},
+      {{"--tenants=0"}, "--tenants=0: valid range is 1..1000000"},
+      {{"--tenants=x"}, "--tenants=x: not a whole number; valid range is 1..1000000"},
+      {{"--tenants=3"}, "--tenants=3: needs --exec (it configures your runtime's process)"},
   };
   inflight::test::expect_usage_errors<usage_error>(cases, parse);
 }
