@@ -139,9 +139,8 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
     std::fprintf(stderr, "inflight_sweep: %s: interference: %s\n", name.c_str(),
                  row.interference.c_str());
   }
-  if (const auto& e = run->plan.run.exec; e && !row.runtime_exe.empty() &&
-                                          !e->runtime_exe.empty() &&
-                                          row.runtime_exe != e->runtime_exe) {
+  if (row.other_runtime) {
+    const auto& e = run->plan.run.exec;
     run->progress->clear();
     std::fprintf(stderr, "inflight_sweep: %s: the runtime ran %s, not %s (%s)\n", name.c_str(),
                  one_line(row.runtime_exe).c_str(), one_line(e->runtime_exe).c_str(),

@@ -145,8 +145,7 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
     }
     for (const auto& r : rows) {
       // The runtime that ran is not the one the command names: say so plainly.
-      if (r.exec && d.exec && !r.runtime_exe.empty() && !d.exec->runtime_exe.empty() &&
-          r.runtime_exe != d.exec->runtime_exe) {
+      if (r.other_runtime) {
         out += fmt::format(
             "! {} per_vCPU {} ran {}, not {} ({}); --env=PATH= chooses what a '#!/usr/bin/env' "
             "line finds\n",

@@ -63,7 +63,8 @@ struct point_row {
   std::string error_types;  // "Error x10, ..." ("" when none)
   std::string unmeasured;   // why the runtime's CPU and memory are unknown (NaN), "" when known
   bool server_shares_cpus = false;
-  std::string runtime_exe;  // what ran; "" when /proc could not tell
+  std::string runtime_exe;     // what ran; "" when /proc could not tell
+  bool other_runtime = false;  // it is not what the command runs as (the plan's runtime_exe)
 };
 
 /// A point that could not be measured, and why.
@@ -153,7 +154,11 @@ inline point_row make_row(const sweep_description& d, const std::string& subject
   row.lagging =
       d.open() && (row.arrival_lag_p99_us > 1000 || row.arrival_lag_p99_us > 0.01 * row.mean_us);
   row.unstarted = static_cast<double>(r.unstarted);
-  if (r.exec) detail::add_exec_figures(row, r);
+  if (r.exec) {
+    detail::add_exec_figures(row, r);
+    row.other_runtime = d.exec && !r.runtime_exe.empty() && !d.exec->runtime_exe.empty() &&
+                        r.runtime_exe != d.exec->runtime_exe;
+  }
   return row;
 }
 
