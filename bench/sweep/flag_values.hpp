@@ -61,11 +61,14 @@ inline std::chrono::nanoseconds checked_init_timeout(const std::string& text) {
                                std::chrono::seconds(600),
                                "valid range is " + flag_range("init_timeout", 0));
 }
+// A character a label (and a file name made from a point's name) may hold.
+inline bool label_char(char c) {
+  return c == '_' || c == '-' || c == '.' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9');
+}
+
 inline std::string checked_label(const std::string& label) {
-  if (label.empty() || label.size() > 64 || !std::all_of(label.begin(), label.end(), [](char c) {
-        return c == '_' || c == '-' || c == '.' || (c >= 'A' && c <= 'Z') ||
-               (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-      })) {
+  if (label.empty() || label.size() > 64 || !std::all_of(label.begin(), label.end(), label_char)) {
     usage("label", label, "valid: 1..64 letters, digits, '.', '_' and '-'");
   }
   return label;

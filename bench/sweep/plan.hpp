@@ -177,9 +177,7 @@ inline std::string runtime_log_path(const sweep_description& d, const planned_po
   if (!d.exec || d.exec->log_dir.empty() || p.subject.what != sweep_subject::kind::exec) return {};
   std::string name = p.name;
   for (char& c : name) {
-    const bool kept = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '.' || c == '-' || c == '_';
-    if (!kept) c = '_';
+    if (!detail::label_char(c)) c = '_';
   }
   return d.exec->log_dir + "/" + name + "." + std::to_string(run) + ".log";
 }
