@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/functions/README.md, "Measured against the real Node.js client": inflight::lambda::run
+# bench/functions/cpp/README.md, "Measured against the real Node.js client": inflight::lambda::run
 # (bench/functions/cpp, the lambda_example_io/cpu executables) against the real Node.js client (aws-lambda-ric on Node 22),
 # both through inflight_sweep --exec, at 1, 4, 16, 64 per vCPU on 1 and 2 vCPUs, IO-only (await
 # 2 ms) and IO + 200 us of CPU, closed loop, 5 s per point. The loopback floor under any runtime

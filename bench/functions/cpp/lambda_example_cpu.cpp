@@ -1,6 +1,6 @@
 // A Lambda handler that waits and computes, on inflight's concurrent runtime: it awaits 2 ms, then
 // burns 200 us of CPU, and answers {"ok":true}; the same as index.cpu of the Node.js examples.
-// Built as lambda_example_cpu (bench/functions/README.md, "A C++ handler on LMI").
+// Built as lambda_example_cpu (bench/functions/cpp/README.md).
 #include <chrono>
 #include <string>
 
