@@ -74,7 +74,47 @@ struct sweep_run {
   double first_floor_p99_us = 0;  // the sweep's first timer-floor probe, the interference baseline
   std::unique_ptr<progress_line> progress;
   std::map<const planned_point*, std::size_t> runs;  // how often each point has run (repetitions)
+  bool reference_run = false;  // the isolation check's reference has been run (or tried)
+  std::shared_ptr<const isolation::reference> reference;  // what it made; null: none
 };
+
+// The isolation check's run at concurrency 1, before the first exec point: what every exec
+// point's invocations are held to. When it fails the points are checked without it (the rules
+// that need none), and the sweep says so.
+void run_reference(sweep_run* run) {
+  run->reference_run = true;
+  const planned_point& ref = *run->plan.reference;
+  std::string why;
+  try {
+    const point_result r =
+        measure(run->plan, ref, [&](double f) { run->progress->tick(ref.name, f); });
+    if (r.reference && r.reference->invocations >= 2) {
+      run->reference = r.reference;
+    } else {
+      why = std::to_string(r.reference ? r.reference->invocations : 0) +
+            " invocations answered, 2 needed";
+    }
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  run->progress->clear();
+  const std::string log = runtime_log_path(run->plan.run, ref, 1);
+  if (!why.empty()) {
+    std::fprintf(stderr,
+                 "inflight_sweep: %s: no isolation reference (%s): the points are checked "
+                 "without it\n",
+                 ref.name.c_str(), one_line(why).c_str());
+    return;
+  }
+  std::size_t events = 0;
+  for (const auto& e : run->reference->events) events += e.invocations >= 2;
+  std::fprintf(stderr,
+               "inflight_sweep: %s: the isolation check's reference: %llu invocations at "
+               "concurrency 1, %zu of %zu events answered at least twice%s%s\n",
+               ref.name.c_str(), static_cast<unsigned long long>(run->reference->invocations),
+               events, run->reference->events.size(), log.empty() ? "" : "; its output is in ",
+               one_line(log).c_str());
+}
 
 // Why a point that ran has no figures, or "".
 std::string empty_point(const point_result& r) {
@@ -102,12 +142,17 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
   const std::string& name = point->name;
   const std::size_t this_run = ++run->runs[point];
   const std::string log = runtime_log_path(run->plan.run, *point, this_run);
+  if (point->subject.what == sweep_subject::kind::exec && run->plan.reference &&
+      !run->reference_run) {
+    run_reference(run);
+  }
   point_result r;
   std::string error;
   for (auto _ : state) {
     try {
       r = measure(
-          run->plan, *point, [&](double f) { run->progress->tick(name, f); }, this_run);
+          run->plan, *point, [&](double f) { run->progress->tick(name, f); }, this_run,
+          run->reference);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -156,6 +201,14 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
   if (!row.interference.empty()) label = "interference: " + row.interference;
   if (!row.error_types.empty()) {
     label += (label.empty() ? "" : "; ") + std::string("errors by errorType: ") + row.error_types;
+  }
+  if (row.isolation.leaks != 0) {
+    run->progress->clear();
+    std::fprintf(stderr, "inflight_sweep: %s: %llu invocations not kept apart; first: %s\n",
+                 name.c_str(), static_cast<unsigned long long>(row.isolation.leaks),
+                 one_line(row.isolation.first_finding()).c_str());
+    label += (label.empty() ? "" : "; ") + std::string("leaks: ") +
+             one_line(row.isolation.first_finding());
   }
   if (!label.empty()) state.SetLabel(label);
   run->rows.push_back(row);
@@ -264,6 +317,14 @@ int main(int argc, char** argv) {
   if (disturbed != 0 && run.plan.run.strict) {
     std::fprintf(stderr, "inflight_sweep: --strict: %zu of %zu points ran beside other work\n",
                  disturbed, run.rows.size());
+    status = 1;
+  }
+  const auto leaked = static_cast<std::size_t>(std::count_if(
+      run.rows.begin(), run.rows.end(), [](const point_row& r) { return r.isolation.leaks != 0; }));
+  if (leaked != 0 && run.plan.run.strict) {
+    std::fprintf(stderr,
+                 "inflight_sweep: --strict: %zu of %zu points did not keep invocations apart\n",
+                 leaked, run.rows.size());
     status = 1;
   }
   if (interrupted) {

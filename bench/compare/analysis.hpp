@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,10 @@ struct curve_analysis {
   /// knee, the fit and the recommendation, unless --include_flagged took them in (`included`).
   std::vector<std::pair<std::size_t, std::string>> excluded;
   bool included = false;
+  /// The lowest per-vCPU concurrency at which the isolation check found leaks, and how many
+  /// (exec points; flagged for interference or not, a leak is a leak); nullopt: none found.
+  std::optional<std::size_t> leaked_per_vcpu;
+  double leaks = 0;
 };
 
 struct comparison {
@@ -72,10 +77,16 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
     std::map<curve_id, std::vector<curve_point>> by_curve;
     std::map<curve_id, std::vector<std::pair<std::size_t, std::string>>> flagged;
     std::map<curve_id, std::size_t> measured;
+    std::map<curve_id, std::pair<std::size_t, double>> leaked;  // lowest per_vcpu, its leaks
     for (const auto& [k, p] : c.files[i].points) {
       const auto x = p.value("throughput");
       if (!x) continue;
       ++measured[{k.model, k.profile}];
+      const auto l = p.values("leaks");
+      const double most = l.empty() ? 0 : *std::max_element(l.begin(), l.end());
+      if (most > 0 && !leaked.count({k.model, k.profile})) {
+        leaked[{k.model, k.profile}] = {k.per_vcpu, most};  // std::map order: the lowest first
+      }
       if (p.value("interference").value_or(0) > 0) {
         flagged[{k.model, k.profile}].emplace_back(
             k.per_vcpu, p.interference.empty() ? "interference" : p.interference);
@@ -94,6 +105,10 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
       a.points = points;  // std::map order: ascending per_vcpu
       a.excluded = flagged[id];
       a.included = o.include_flagged && !a.excluded.empty();
+      if (const auto it = leaked.find(id); it != leaked.end()) {
+        a.leaked_per_vcpu = it->second.first;
+        a.leaks = it->second.second;
+      }
       if (points.size() < 2) {
         a.rec.why = fmt::format(
             "too few clean points: {} of {} measured without interference; rerun the sweep on a "
@@ -111,6 +126,9 @@ inline comparison build_comparison(std::vector<sweep_file> files, const compare_
       a.knee_per_vcpu = knee(points);
       a.rec = recommend(points, c.files[i].vcpus, o.p99_budget_us, o.cpu_target,
                         o.memory_per_vcpu_mb * static_cast<double>(c.files[i].vcpus));
+      if (a.leaked_per_vcpu) {
+        limit_to_clean(a.rec, points, c.files[i].vcpus, *a.leaked_per_vcpu, a.leaks);
+      }
       for (const auto& p : points) {
         if (a.rec.per_vcpu && p.per_vcpu == *a.rec.per_vcpu) a.throughput_at_rec = p.throughput;
       }

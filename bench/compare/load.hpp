@@ -264,6 +264,17 @@ inline sweep_file parse_sweep(const std::string& text, const std::string& path,
     point_data& p = f.points[*key];
     if (b.contains("label") && b["label"].is_string())
       p.interference = b["label"].get<std::string>();
+    // The isolation check's count (exec points with --isolation=on only): checked when present.
+    if (b.contains("leaks")) {
+      const bool ok = b["leaks"].is_number() && std::isfinite(b["leaks"].get<double>()) &&
+                      b["leaks"].get<double>() >= 0 && b["leaks"].get<double>() <= 1e15;
+      if (ok) {
+        p.samples["leaks"].push_back(b["leaks"].get<double>());
+      } else {
+        f.problems.push_back(fmt::format("{}: {}: counter leaks is not a count 0..1e15; left out",
+                                         path, key->name()));
+      }
+    }
     for (const auto& [counter, max] : read_counters) {
       if (!b.contains(counter) || !b[counter].is_number() ||
           !std::isfinite(b[counter].get<double>())) {

@@ -204,4 +204,33 @@ inline std::optional<double> littles_ideal(const sweep_file& f, double in_flight
   }
 }
 
+/// Holds `r` to the concurrency that ran clean: when the isolation check found invocations of
+/// this curve not kept apart at per-vCPU `leaked` (the lowest such point; `leaks` of them), no cap
+/// at or above it is recommended, only the highest point of `c` below it, and `r.why` says why.
+inline void limit_to_clean(recommendation& r, const std::vector<curve_point>& c, std::size_t vcpus,
+                           std::size_t leaked, double leaks) {
+  const std::string cause = fmt::format(
+      "the isolation check found {:.0f} invocations not kept apart at per_vCPU {} (leaks), so no "
+      "cap at or above it is correct",
+      leaks, leaked);
+  if (r.per_vcpu && *r.per_vcpu < leaked) {
+    r.why += "; " + cause + ", and this one is below it";
+    return;
+  }
+  std::optional<std::size_t> clean;
+  for (const auto& p : c) {
+    if (p.per_vcpu < leaked) clean = p.per_vcpu;
+  }
+  if (!clean) {
+    r.per_vcpu.reset();
+    r.why = cause + ", and no point below it was measured";
+    return;
+  }
+  const bool had = r.per_vcpu.has_value();
+  r.per_vcpu = clean;
+  r.max_concurrency = *clean * vcpus;
+  r.why = fmt::format("the highest point that ran clean: {}{}", cause,
+                      had ? "" : fmt::format(" (and without it: {})", r.why));
+}
+
 }  // namespace inflight::bench::compare

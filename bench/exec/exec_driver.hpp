@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "isolation/ledger.hpp"
 #include "point/arrival_schedule.hpp"
 #include "point/context.hpp"
 #include "runtime_api/server.hpp"
@@ -33,8 +34,10 @@ class exec_driver final : public runtime_api::driver {
     init_failed_.store(true);
   }
 
-  // Server thread, once the window's clock is set: C invocations, or the first arrival.
-  void begin(runtime_api::server& s) {
+  // Server thread, once the window's clock is set: C invocations, or the first arrival; with
+  // `check`, every invocation's end goes into ledger() for the isolation check.
+  void begin(runtime_api::server& s, bool check) {
+    if (check) ledger_.emplace(s.id_prefix());
     const auto now = steady::now();
     if (ctx_.spec.mode == loop_mode::closed) {
       for (std::size_t i = 0; i < c_; ++i) submit(s, now);
@@ -64,6 +67,7 @@ class exec_driver final : public runtime_api::driver {
   }
 
   void ended(runtime_api::server& s, const runtime_api::finished& f) override {
+    if (ledger_) ledger_->ended(f);
     if (f.counted) {
       const bool ok = f.how == runtime_api::outcome::response;
       ctx_.record(0, ok, f.from, f.done);
@@ -95,6 +99,8 @@ class exec_driver final : public runtime_api::driver {
   // Counted invocations not yet ended; meaningful once the window is over.
   std::int64_t counted_left() const { return counted_left_.load(std::memory_order_relaxed); }
   pid_t server_tid() const { return tid_.load(); }
+  // The isolation check's ledger; read once the server has stopped. Null without the check.
+  const isolation::ledger* ledger() const { return ledger_ ? &*ledger_ : nullptr; }
   void set_server_tid(pid_t t) { tid_.store(t); }
 
  private:
@@ -117,6 +123,7 @@ class exec_driver final : public runtime_api::driver {
   std::string init_error_;
   steady::time_point first_poll_;
   std::optional<arrival_schedule> schedule_;
+  std::optional<isolation::ledger> ledger_;
   steady::time_point due_;
   std::atomic<std::size_t> occupancy_{0};
   std::atomic<std::int64_t> counted_left_{0};

@@ -22,6 +22,8 @@
 #include "exec/lmi_environment.hpp"
 #include "exec/runtime_identity.hpp"
 #include "inflight/topology.hpp"
+#include "isolation/check.hpp"
+#include "isolation/reference.hpp"
 #include "point/runner.hpp"
 #include "runtime_api/runtime_log.hpp"
 #include "runtime_api/runtime_process.hpp"
@@ -76,6 +78,8 @@ class exec_subject final : public subject {
   void stop(point_result& r) override;
 
  private:
+  // The isolation check (or the reference) from the point's ledger and its runtime's output.
+  void isolate(point_result& r);
   // Ends the runtime and the server (nothing may touch the point's context after start() or
   // stop() throws), and names what failed with the runtime's last lines.
   std::runtime_error failure(const std::string& what) {
@@ -186,7 +190,8 @@ inline void exec_subject::start(detail::point_context& ctx, point_result& r) {
   rss_init_mb_ = usage().rss_mb;
   // The warm-up and the window start now that the runtime is ready.
   ctx.restart_clock(steady::now());
-  srv_->post([this] { driver_->begin(*srv_); });
+  const bool check = ctx.spec.isolation != point_spec::isolation_role::off;
+  srv_->post([this, check] { driver_->begin(*srv_, check); });
 }
 
 inline void exec_subject::stop(point_result& r) {
@@ -233,6 +238,24 @@ inline void exec_subject::stop(point_result& r) {
   r.server_cpu_seconds = std::chrono::duration<double>(server_cpu_[1] - server_cpu_[0]).count();
   log_->catch_up();
   r.log_dropped = log_->dropped();
+  isolate(r);
+}
+
+// After the server and the runtime have stopped: the ledger and the log are whole.
+inline void exec_subject::isolate(point_result& r) {
+  const isolation::ledger* book = driver_->ledger();
+  if (book == nullptr) return;
+  const point_spec& spec = ctx_->spec;
+  const bool tenants = spec.exec->tenants != 0;
+  const std::string text = log_->text();
+  if (spec.isolation == point_spec::isolation_role::reference) {
+    r.reference = std::make_shared<const isolation::reference>(
+        isolation::make_reference(*book, text, spec.exec->events.size(), tenants));
+    return;
+  }
+  const std::int64_t cut = log_->cut_ms();
+  r.isolation = isolation::check(*book, text, spec.reference.get(), tenants,
+                                 cut == 0 ? isolation::no_time : cut);
 }
 
 }  // namespace inflight::bench

@@ -15,8 +15,13 @@
 #include <vector>
 
 #include "inflight/histogram.hpp"
+#include "isolation/findings.hpp"
 
 namespace inflight::bench {
+
+namespace isolation {
+struct reference;
+}
 
 using steady = std::chrono::steady_clock;
 
@@ -39,6 +44,7 @@ struct exec_spec {
   std::chrono::nanoseconds init_timeout{std::chrono::seconds(10)};  // start to first /next
   std::string log_dir;      // absolute; where each point's output is kept; empty: nowhere
   std::size_t tenants = 0;  // tenant ids handed out round robin; 0: none
+  bool isolation = true;    // the isolation check at every point, against a concurrency-1 run
   // What the command should run as (exec/runtime_identity.hpp): the executable, how it was found,
   // and Node's version; empty when it cannot be told.
   std::string runtime_exe, runtime_found, runtime_version;
@@ -58,6 +64,10 @@ struct point_spec {
   std::size_t stack_size = 128 * 1024;    // each fiber's stack, for the fiber-based models
   std::shared_ptr<const exec_spec> exec;  // an exec point's runtime; null for the models
   std::string runtime_log;  // an exec point: the file that keeps the runtime's output; empty: none
+  /// An exec point's isolation check (bench/isolation/): off, checked against `reference` (null:
+  /// none could be made), or the concurrency-1 run that makes the reference.
+  enum class isolation_role { off, check, reference } isolation = isolation_role::off;
+  std::shared_ptr<const isolation::reference> reference;
   // True once the sweep was asked to stop (Ctrl-C, SIGTERM): an exec point's waits for its
   // runtime's init and drain end then. Empty: never.
   std::function<bool()> stop_requested;
@@ -114,6 +124,8 @@ struct point_result {
   std::uint64_t log_dropped = 0;    // the runtime's output past the log's bound, in bytes
   std::string runtime_exe;          // what the runtime ran as (/proc/PID/exe); empty: unreadable
   bool server_shares_cpus = false;  // no CPU outside the point's: the server ran among them
+  isolation::findings isolation;    // what the isolation check found (isolation.ran: it ran)
+  std::shared_ptr<const isolation::reference> reference;  // the reference run's: what it made
 
   /// The CPU of what ran the invocations: the runtime's for an exec point, else the model's
   /// threads and processes.

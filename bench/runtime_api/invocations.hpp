@@ -10,6 +10,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -29,6 +30,10 @@ struct finished {
   steady::time_point done;      // when its response or error arrived, or it timed out
   bool after_deadline = false;  // its response or error came after its deadline
   std::string error_type;       // outcome::error: the runtime's errorType
+  std::uint64_t number = 0;     // the invocation's place in the book: 1, 2, ... (in its id)
+  std::size_t payload = 0;      // index into the server's events
+  std::size_t tenant = 0;       // its tenant's ordinal (tenant-N); 0: none
+  std::string_view response;    // outcome::response: the body, valid during driver::ended only
 };
 
 /// One invocation while it lives.
@@ -37,7 +42,9 @@ struct invocation {
   steady::time_point from, deadline;
   std::size_t payload = 0;  // index into the server's events
   bool counted = false;
-  std::string tenant;  // Lambda-Runtime-Aws-Tenant-Id; empty: none (no tenant isolation)
+  std::string tenant;        // Lambda-Runtime-Aws-Tenant-Id; empty: none (no tenant isolation)
+  std::size_t tenant_n = 0;  // the N of tenant-N; 0: none
+  std::uint64_t number = 0;  // 1, 2, ... in the order made; the id's last 15 hex digits
 };
 
 /// Invocations from submission to their end. Ids are UUID-shaped and unique within the process.
@@ -49,7 +56,17 @@ class invocation_book {
   /// A new invocation available from `from`, with payload index `payload`.
   invocation make(steady::time_point from, bool counted, std::size_t payload) {
     ++outstanding_;
-    return invocation{next_id(), from, from + deadline_, payload, counted, {}};
+    std::string id = next_id();
+    return invocation{std::move(id), from, from + deadline_, payload, counted, {}, 0, id_counter_};
+  }
+  /// What every id of this book starts with: "%08x-%04x-4%03x-8" (20 characters), followed by
+  /// the invocation's number in 3 + 12 hex digits ("xxx-xxxxxxxxxxxx").
+  std::string id_prefix() const {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8", static_cast<unsigned>(id_base_ >> 32),
+                  static_cast<unsigned>(id_base_ >> 16) & 0xffff,
+                  static_cast<unsigned>(id_base_) & 0xfff);
+    return buf;
   }
   /// Keeps `inv` until a poll takes it.
   void park(invocation inv) { pending_.push_back(std::move(inv)); }
@@ -109,6 +126,9 @@ class invocation_book {
     f.counted = inv.counted;
     f.from = inv.from;
     f.done = now;
+    f.number = inv.number;
+    f.payload = inv.payload;
+    f.tenant = inv.tenant_n;
     f.after_deadline = how == outcome::timeout;
     return f;
   }
@@ -117,10 +137,8 @@ class invocation_book {
     // UUID-shaped, unique within the process: a per-book random half and a counter.
     char buf[40];
     const std::uint64_t n = ++id_counter_;
-    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8%03x-%012llx",
-                  static_cast<unsigned>(id_base_ >> 32),
-                  static_cast<unsigned>(id_base_ >> 16) & 0xffff,
-                  static_cast<unsigned>(id_base_) & 0xfff, static_cast<unsigned>(n >> 48) & 0xfff,
+    std::snprintf(buf, sizeof buf, "%s%03x-%012llx", id_prefix().c_str(),
+                  static_cast<unsigned>(n >> 48) & 0xfff,
                   static_cast<unsigned long long>(n & 0xffffffffffffull));
     return buf;
   }

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -81,6 +82,16 @@ class runtime_log {
   std::size_t kept() const { return kept_.load(); }
   std::size_t dropped() const { return dropped_.load(); }
 
+  /// Everything kept, read back from the file (up to the bound, 64 MiB by default).
+  std::string text() const {
+    std::string out(kept_.load(), '\0');
+    const ssize_t got = ::pread(file_, out.data(), out.size(), 0);
+    out.resize(static_cast<std::size_t>(std::max<ssize_t>(got, 0)));
+    return out;
+  }
+  /// When the bound was reached (system clock, ms since the epoch); 0 while it has not been.
+  std::int64_t cut_ms() const { return cut_ms_.load(); }
+
   /// Waits (up to 500 ms) until what the runtime wrote so far has been taken from the pipe.
   void catch_up() const {
     for (int i = 0; i < 250; ++i) {
@@ -141,6 +152,11 @@ class runtime_log {
       const ssize_t w = room == 0 ? 0 : ::pwrite(file_, buf, room, static_cast<off_t>(have));
       const std::size_t wrote = static_cast<std::size_t>(std::max<ssize_t>(w, 0));
       kept_.store(have + wrote);
+      if (static_cast<std::size_t>(n) != wrote && cut_ms_.load() == 0) {
+        cut_ms_.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
+      }
       dropped_.fetch_add(static_cast<std::size_t>(n) - wrote);
     }
   }
@@ -149,6 +165,7 @@ class runtime_log {
   const std::string path_;
   int file_ = -1, read_ = -1, write_ = -1;
   std::atomic<std::size_t> kept_{0}, dropped_{0};
+  std::atomic<std::int64_t> cut_ms_{0};
   std::atomic<bool> stop_{false};
   std::thread pump_;
 };

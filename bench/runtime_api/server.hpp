@@ -87,6 +87,8 @@ class server final : public http_transport {
   std::size_t outstanding() const { return book_.outstanding(); }
   /// /next polls waiting for an invocation.
   std::size_t waiting_polls() const { return pollers_.size(); }
+  /// What every request id this server hands out starts with (invocation_book::id_prefix).
+  std::string id_prefix() const { return book_.id_prefix(); }
 
  private:
   static constexpr std::string_view prefix = "/2018-06-01/runtime/";
@@ -114,9 +116,12 @@ class server final : public http_transport {
     append_invocation(c.out(), inv, body, config_.function_arn);
     book_.handed_out(std::move(inv));
   }
-  void end(const std::string& id, outcome how, std::string error_type) {
+  void end(const std::string& id, outcome how, std::string error_type,
+           std::string_view response = {}) {
     auto f = book_.end(id, how, std::move(error_type), steady::now());
-    if (f && driver_) driver_->ended(*this, *f);
+    if (!f) return;
+    f->response = response;
+    if (driver_) driver_->ended(*this, *f);
   }
   void too_large(const std::string& target);
   static std::string error_type_of(const http_request& req);
@@ -133,7 +138,8 @@ inline void server::submit(steady::time_point from, bool counted) {
   const std::size_t payload = config_.events.empty() ? 0 : next_event_++ % config_.events.size();
   invocation inv = book_.make(from, counted, payload);
   if (config_.tenants != 0) {
-    inv.tenant = "tenant-" + std::to_string(next_tenant_++ % config_.tenants + 1);
+    inv.tenant_n = next_tenant_++ % config_.tenants + 1;
+    inv.tenant = "tenant-" + std::to_string(inv.tenant_n);
   }
   while (!pollers_.empty()) {
     const int fd = pollers_.front();
@@ -182,7 +188,7 @@ inline void server::on_request(connection& c, const http_request& req) {
           return reply(c, 413, "RequestEntityTooLarge", "response over 6 MB");
         }
         if (what == "response") {
-          end(id, outcome::response, {});
+          end(id, outcome::response, {}, req.body);
         } else {
           end(id, outcome::error, error_type_of(req));
         }

@@ -126,6 +126,7 @@ inline std::shared_ptr<const exec_spec> resolve_exec(const exec_options& x) {
   e->runtime_found = id.how;
   e->runtime_version = id.version;
   e->tenants = x.tenants;
+  e->isolation = x.isolation;
   e->deadline = x.deadline;
   e->init_timeout = x.init_timeout;
   if (!x.log_dir.empty()) {

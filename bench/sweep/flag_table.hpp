@@ -51,7 +51,8 @@ inline std::vector<flag_spec> sweep_flags() {
       {"seed", "N", "0..999999999999", "seed of the wait and arrival generators. Default 1"},
       {"csv", "PATH", "a file path", "also write one CSV row per point"},
       {"strict", "", "a switch, no value",
-       "exit 1 when a point ran beside other work (interference)"},
+       "exit 1 when a point ran beside other work (interference) or an\nexec point leaked "
+       "between invocations (--isolation)"},
       {"exec", "'CMD ARGS'", "a command line: the runtime and its arguments",
        "the runtime's command, split with shell-like quoting, run without a\nshell; a relative "
        "program is found from --cwd, e.g.\n--exec='node_modules/.bin/aws-lambda-ric index.io'",
@@ -77,6 +78,10 @@ inline std::vector<flag_spec> sweep_flags() {
       {"log_dir", "DIR", "a directory this user can write",
        "keep each exec point's runtime output in DIR/POINT.N.log (the first\n64 MiB, then a line "
        "saying what was dropped). Default: not kept",
+       true},
+      {"isolation", "VALUE", "on, off",
+       "check that concurrent invocations stay apart (their log lines'\nids, line counts and "
+       "responses against a run at concurrency 1\nfirst): the leaks column. Default on",
        true},
   };
 }
@@ -132,8 +137,8 @@ every point, so it always parses), --benchmark_out_format=json|console,
 --benchmark_display_aggregates_only, --benchmark_enable_random_interleaving,
 --benchmark_context=K=V,..., --benchmark_time_unit=ns|us|ms|s, --v=N.
 
-Exit status: 0 when every point was measured, 1 when a point failed or an output could not
-be written, 2 for bad input, 130 after Ctrl-C or SIGTERM (finished points are kept).
+Exit status: 0 when every point was measured, 1 when a point failed, an output could not
+be written, or --strict found interference or a leak, 2 for bad input, 130 after Ctrl-C or SIGTERM (finished points are kept).
 )";
   return out;
 }

@@ -33,6 +33,7 @@ struct exec_options {
   std::vector<std::pair<std::string, std::string>> env;             // --env, in order
   std::size_t tenants = 0;  // --tenants: tenant ids handed out round robin; 0: none
   std::string log_dir;      // --log_dir: where each point's runtime output is kept; empty: nowhere
+  bool isolation = true;    // --isolation: the isolation check, and its reference run first
 };
 
 struct sweep_options {
@@ -58,7 +59,7 @@ struct sweep_options {
   std::string csv;                   // --csv: a CSV file too; empty: none
   std::string scenario = "default";  // --scenario: default or seed
   std::uint64_t seed = 1;            // --seed: of the wait and arrival generators; default 1
-  bool strict = false;               // --strict: a point flagged for interference exits 1
+  bool strict = false;  // --strict: a point flagged for interference, or that leaked, exits 1
   /// --exec: the user's runtime instead of the models; `exec_given` says whether it was.
   bool exec_given = false;
   exec_options exec;

@@ -98,6 +98,9 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       o.exec.tenants = static_cast<std::size_t>(n);
     } else if (name == "log_dir") {
       o.exec.log_dir = value;
+    } else if (name == "isolation") {
+      if (value != "on" && value != "off") usage(name, value, "valid: " + flag_range(name, 0));
+      o.exec.isolation = value == "on";
     } else if (name == "env") {
       o.exec.env.push_back(checked_env(value));
     } else if (name == "per_vcpu") {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -65,6 +66,9 @@ struct sweep_plan {
   sweep_description run;
   std::vector<planned_point> points;
   point_handler handler;  // the models' synthetic handler
+  /// --exec with --isolation=on: the run at concurrency 1 that the isolation check holds every
+  /// exec point to, made before them (its name: exec:LABEL/PROFILE/reference).
+  std::optional<planned_point> reference;
 };
 
 /// The load profile part of a point's name: mode, IO wait, CPU work (when known), and the rate
@@ -163,8 +167,24 @@ inline sweep_plan make_plan(const sweep_options& o, const vcpu_info& machine,
       point.default_cap = s.what == sweep_subject::kind::model && model_default_per_vcpu(s.m) == p;
       point.spec = base;
       point.spec.per_vcpu = p;
+      if (s.what == sweep_subject::kind::exec && d.exec->isolation) {
+        point.spec.isolation = point_spec::isolation_role::check;
+      }
       plan.points.push_back(std::move(point));
     }
+  }
+  if (d.exec && d.exec->isolation) {
+    // One invocation in flight on one vCPU, closed loop, the points' warm-up and duration.
+    planned_point ref;
+    ref.subject = subjects.back();
+    ref.name = fmt::format("{}/{}/reference", ref.subject.label, profile_name(d));
+    ref.spec = base;
+    ref.spec.vcpus = 1;
+    ref.spec.per_vcpu = 1;
+    ref.spec.mode = loop_mode::closed;
+    if (ref.spec.pinned()) ref.spec.cpus.resize(1);
+    ref.spec.isolation = point_spec::isolation_role::reference;
+    plan.reference = std::move(ref);
   }
   return plan;
 }
@@ -184,11 +204,14 @@ inline std::string runtime_log_path(const sweep_description& d, const planned_po
 
 /// Measures run `run` of one point of `plan`; `tick` (optional) hears the fraction done. Throws
 /// what its subject throws when it cannot start or fails (std::runtime_error).
+/// An exec point is checked against `reference` (the reference run's result; null: none).
 inline point_result measure(const sweep_plan& plan, const planned_point& point,
-                            const progress_callback& tick = {}, std::size_t run = 1) {
+                            const progress_callback& tick = {}, std::size_t run = 1,
+                            std::shared_ptr<const isolation::reference> reference = {}) {
   if (point.subject.what == sweep_subject::kind::exec) {
     point_spec spec = point.spec;
     spec.runtime_log = runtime_log_path(plan.run, point, run);
+    spec.reference = std::move(reference);
     exec_subject s;
     return run_point(spec, s, point_handler(), tick);
   }

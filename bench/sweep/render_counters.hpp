@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "sweep/rows.hpp"
 
@@ -67,6 +68,20 @@ inline void set_counters(benchmark::State& state, const point_row& row) {
     c["timeouts"] = row.timeouts;
     c["issued"] = row.issued;
     c["server_shares_cpus"] = row.server_shares_cpus ? 1 : 0;
+  }
+  if (row.exec && row.isolation.ran) {
+    const auto n = [](std::uint64_t v) { return static_cast<double>(v); };
+    const auto& i = row.isolation;
+    c["leaks"] = n(i.leaks);
+    c["leak_foreign_lines"] = n(i.foreign.lines);
+    c["leak_late_lines"] = n(i.late.lines);
+    c["leak_lines_differ"] = n(i.lines_differ);
+    c["leak_responses_differ"] = n(i.responses_differ);
+    c["leak_hung"] = n(i.hung);
+    c["isolation_invocations"] = n(i.invocations);
+    c["isolation_lines_checked"] = n(i.lines_checked);
+    c["isolation_responses_checked"] = n(i.responses_checked);
+    c["isolation_partial"] = i.partial.empty() ? 0 : 1;
   }
 }
 

@@ -24,7 +24,9 @@ inline void write_csv_header(std::ostream& out) {
          "arrival_lag_p99_us,arrival_lag_max_us,harness_cpu_pct,others_cpu_pct,steal_pct,"
          "floor_p99_us,interference,runtime_cpu_us_per_call,server_cpu_us_per_call,rss_peak_mb,"
          "rss_per_slot_kb,init_ms,errors,deadline_overruns,timeouts,issued,error_types,"
-         "runtime_idle_cpu_pct,runtime_net_cpu_us_per_call\n";
+         "runtime_idle_cpu_pct,runtime_net_cpu_us_per_call,leaks,leak_foreign_lines,"
+         "leak_late_lines,leak_lines_differ,leak_responses_differ,leak_hung,isolation_first,"
+         "isolation_partial\n";
   out.flush();
 }
 
@@ -37,7 +39,7 @@ inline void write_csv_row(std::ostream& out, const point_row& r) {
   out << fmt::format(
       "{},{},{},{},{},{},{:.3f},{:.3f},{},{},{},{},{:.3f},{:.3f},"
       "{},{},{},{},{},{:.4f},{:.4f},{},{},{},{},{},{:.3f},{:.3f},{:.2f},{},{:.2f},{:.1f},"
-      "{},{}\n",
+      "{},{},{}\n",
       r.name, r.model, r.per_vcpu, r.vcpus, r.in_flight, r.default_cap ? 1 : 0, r.throughput,
       r.throughput_per_vcpu, pct(r.p50_us, 50), pct(r.p90_us, 90), pct(r.p99_us, 99),
       pct(r.p999_us, 99.9), r.max_us, r.mean_us, figure(r.cpu_util, 4, ""), r.throttled, r.failed,
@@ -50,7 +52,13 @@ inline void write_csv_row(std::ostream& out, const point_row& r) {
                            r.init_ms, r.errors, r.deadline_overruns, r.timeouts, r.issued,
                            csv_escaped(r.error_types), figure(r.runtime_idle_cpu_pct, 2, ""),
                            figure(r.runtime_net_cpu_us_per_call, 1, ""))
-             : std::string(",,,,,,,,,,,"));
+             : std::string(",,,,,,,,,,,"),
+      r.exec && r.isolation.ran
+          ? fmt::format("{},{},{},{},{},{},\"{}\",\"{}\"", r.isolation.leaks,
+                        r.isolation.foreign.lines, r.isolation.late.lines, r.isolation.lines_differ,
+                        r.isolation.responses_differ, r.isolation.hung,
+                        csv_escaped(r.isolation.first_finding()), csv_escaped(r.isolation.partial))
+          : std::string(",,,,,,,"));
   out.flush();
 }
 

@@ -12,6 +12,7 @@
 #include "inflight/io_wait.hpp"  // timer_floor
 #include "support/measure.hpp"
 #include "sweep/plan.hpp"
+#include "sweep/render_isolation.hpp"
 #include "sweep/rows.hpp"
 
 namespace inflight::bench {
@@ -127,21 +128,21 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
     }
     out += fmt::format(
         ":\n{:<{}} {:>8} {:>8} {:>11} {:>7} {:>8} {:>10} {:>9} "
-        "{:>9} {:>7} {:>9} {:>8}\n",
+        "{:>9} {:>7} {:>9} {:>8} {:>6}\n",
         "runtime", std::max<std::size_t>(16, w), "per_vCPU", "init_ms", "runtime_us", "idle%",
-        "net_us", "server_us", "rss_MB", "slot_KB", "errors", "overruns", "timeouts");
+        "net_us", "server_us", "rss_MB", "slot_KB", "errors", "overruns", "timeouts", "leaks");
     bool shared = false;
     for (const auto& r : rows) {
       if (!r.exec) continue;
       shared = shared || r.server_shares_cpus;
       out += fmt::format(
           "{:<{}} {:>8} {:>8.1f} {:>11} {:>7} {:>8} {:>10.1f} {:>9} {:>9} {:>7} "
-          "{:>9} {:>8}\n",
+          "{:>9} {:>8} {:>6}\n",
           r.model, std::max<std::size_t>(16, w), r.per_vcpu, r.init_ms,
           figure(r.runtime_cpu_us_per_call, 1), figure(r.runtime_idle_cpu_pct, 1),
           figure(r.runtime_net_cpu_us_per_call, 1), r.server_cpu_us_per_call,
           figure(r.rss_peak_mb, 1), figure(r.rss_per_slot_kb, 1), r.errors, r.deadline_overruns,
-          r.timeouts);
+          r.timeouts, leaks_cell(r));
     }
     for (const auto& r : rows) {
       // The runtime that ran is not the one the command names: say so plainly.
@@ -166,6 +167,7 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
         "server's own CPU per invocation, never in CPU%. rss_MB: the runtime's peak RSS; slot_KB: "
         "its growth over init per slot. overruns: responses after their deadline; timeouts: no "
         "answer by deadline + 1 s (failed).\n";
+    out += isolation_lines(rows);
     out += shared ? "The server ran on the point's own CPUs (the machine has none outside them): "
                     "its CPU was taken from the runtime's vCPUs.\n"
                   : "The server ran on CPUs outside the point's.\n";

@@ -1,6 +1,7 @@
 #pragma once
 // A point measured several times (--benchmark_repetitions) becomes one row: its median
-// repetition by throughput, carrying the spread over all of them.
+// repetition by throughput, carrying the spread over all of them, and the isolation findings of
+// the repetition that leaked most (a leak in any repetition is a leak of the point).
 
 #include <algorithm>
 #include <cmath>
@@ -42,6 +43,9 @@ inline std::vector<point_row> with_repetitions(const std::vector<point_row>& row
     for (const auto* r : g) {
       row.p99_min_us = std::min(row.p99_min_us, r->p99_us);
       row.p99_max_us = std::max(row.p99_max_us, r->p99_us);
+    }
+    for (const auto* r : g) {
+      if (r->isolation.leaks > row.isolation.leaks) row.isolation = r->isolation;
     }
     out.push_back(row);
   }

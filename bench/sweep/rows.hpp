@@ -63,8 +63,9 @@ struct point_row {
   std::string error_types;  // "Error x10, ..." ("" when none)
   std::string unmeasured;   // why the runtime's CPU and memory are unknown (NaN), "" when known
   bool server_shares_cpus = false;
-  std::string runtime_exe;     // what ran; "" when /proc could not tell
-  bool other_runtime = false;  // it is not what the command runs as (the plan's runtime_exe)
+  std::string runtime_exe;        // what ran; "" when /proc could not tell
+  bool other_runtime = false;     // it is not what the command runs as (the plan's runtime_exe)
+  isolation::findings isolation;  // exec points: the isolation check's (isolation.ran: it ran)
 };
 
 /// A point that could not be measured, and why.
@@ -158,6 +159,7 @@ inline point_row make_row(const sweep_description& d, const std::string& subject
     detail::add_exec_figures(row, r);
     row.other_runtime = d.exec && !r.runtime_exe.empty() && !d.exec->runtime_exe.empty() &&
                         r.runtime_exe != d.exec->runtime_exe;
+    row.isolation = r.isolation;
   }
   return row;
 }

@@ -69,6 +69,32 @@ TEST(Recommend, ASparseCurveNamesItsStepsAndTheTailItsSamplesBack) {
   EXPECT_THAT(r.why, HasSubstr("64 would put p90 at 3.500 ms (500 samples: too few for p99)"));
 }
 
+TEST(LimitToClean, NeverRecommendsACapAtOrAboveTheFirstLeak) {
+  const auto c = hand_curve();
+  recommendation r = recommend(c, 2, 0);
+  ASSERT_EQ(r.per_vcpu, 16u);
+  limit_to_clean(r, c, 2, 4, 37);
+  EXPECT_EQ(r.per_vcpu, 2u) << "the highest point below per_vCPU 4";
+  EXPECT_EQ(r.max_concurrency, 4u);
+  EXPECT_THAT(r.why, HasSubstr("37 invocations not kept apart at per_vCPU 4"));
+}
+
+TEST(LimitToClean, KeepsACapBelowTheLeakAndSaysSo) {
+  const auto c = hand_curve();
+  recommendation r = recommend(c, 1, 0);
+  limit_to_clean(r, c, 1, 32, 5);
+  EXPECT_EQ(r.per_vcpu, 16u);
+  EXPECT_THAT(r.why, HasSubstr("this one is below it"));
+}
+
+TEST(LimitToClean, NoCapWhenTheLowestPointLeaked) {
+  const auto c = hand_curve();
+  recommendation r = recommend(c, 1, 0);
+  limit_to_clean(r, c, 1, 1, 2);
+  EXPECT_FALSE(r.per_vcpu);
+  EXPECT_THAT(r.why, HasSubstr("no point below it was measured"));
+}
+
 TEST(ScaleOut, AtLeastThreeEnvironments) {
   EXPECT_EQ(environments_needed(100000, 62208), 3u);  // ceil = 2, but one per AZ
   EXPECT_EQ(environments_needed(100000, 4966), 21u);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "support/sweep_binary.hpp"
 
@@ -43,6 +44,30 @@ TEST_P(LambdaExample, ServesEveryInvocationOfASweep) {
     EXPECT_EQ(b["failed"], 0);
     EXPECT_EQ(b["errors"], 0);
     EXPECT_EQ(b["completed"].get<double>(), b["issued"].get<double>());
+  }
+}
+
+// No false positive of the isolation check (bench/isolation/check.hpp) at any point, closed and
+// open loop.
+TEST_P(LambdaExample, KeepsInvocationsApartAtEveryPoint) {
+  for (const bool open : {false, true}) {
+    const std::string json = (dir_ / "run.json").string();
+    std::vector<std::string> args = {std::string("--exec=") + GetParam(),
+                                     "--label=cpp",
+                                     "--vcpus=1",
+                                     "--per_vcpu=1..64",
+                                     "--duration=300ms",
+                                     "--warmup=100ms",
+                                     "--benchmark_out=" + json};
+    if (open) args.insert(args.end(), {"--mode=open", "--rate=2000"});
+    const auto r = run(args);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto doc = nlohmann::json::parse(slurp(json));
+    ASSERT_EQ(doc["benchmarks"].size(), 7u);
+    for (const auto& b : doc["benchmarks"]) {
+      EXPECT_EQ(b["leaks"], 0) << b.dump();
+      EXPECT_GT(b["isolation_responses_checked"].get<double>(), 0) << b.dump();
+    }
   }
 }
 

@@ -14,6 +14,8 @@
 //   chatty         writes argv[2] MiB to stdout (default 100), then exits with status 3
 //   odd_errors     posts every other invocation to /error with a new errorType holding ESC
 //                  and control characters
+//   leak           writes one JSON line per invocation with its request id and the one before
+//                  it, as a library that keeps the last request id in module state does
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +34,8 @@ namespace {
 
 const std::string next_path = "/2018-06-01/runtime/invocation/next";
 std::atomic<int> calls{0};
+std::mutex last_mutex;
+std::string last_id;  // leak: the request id before this one
 
 void serve(const std::string& api, const std::string& mode) {
   inflight::test::blocking_http c(api);
@@ -43,6 +48,14 @@ void serve(const std::string& api, const std::string& mode) {
     if (mode == "stall") continue;
     if (mode == "drop5" && n % 5 == 0) continue;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (mode == "leak") {
+      std::lock_guard<std::mutex> lock(last_mutex);
+      if (!last_id.empty()) {
+        std::printf("{\"requestId\":\"%s\",\"previous\":\"%s\"}\n", id.c_str(), last_id.c_str());
+        std::fflush(stdout);
+      }
+      last_id = id;
+    }
     const std::string base = "/2018-06-01/runtime/invocation/" + id;
     if (mode == "odd_errors" && n % 2 == 1) {
       // In the body: a header value may not hold control characters (the server refuses it).
