@@ -7,6 +7,7 @@
 //   Invocation/<variant>           harness cost per invocation (invocation.hpp)
 //   MemoryPerSlot/<variant>        RSS growth per in-flight slot at 1024 (memory.hpp)
 //   Limiter, HistogramRecord, CpuWork   the hot-path primitives (primitives.hpp)
+//   Isolation/ledger_ended, Isolation/scan_log   the isolation check's costs (isolation.hpp)
 // After the run, each target beside the figure measured (targets.hpp).
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 
 #include "inflight/inflight.hpp"
 #include "overhead/invocation.hpp"
+#include "overhead/isolation.hpp"
 #include "overhead/littles.hpp"
 #include "overhead/memory.hpp"
 #include "overhead/primitives.hpp"
@@ -90,6 +92,10 @@ void register_all(overhead_results* out, inflight::slot_limiter* limiter) {
       ->Arg(20'000'000)
       ->Iterations(25)
       ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("Isolation/ledger_ended", BM_Isolation_ledger_ended);
+  benchmark::RegisterBenchmark("Isolation/scan_log", BM_Isolation_scan_log)
+      ->Arg(10000)
+      ->Unit(benchmark::kMillisecond);
 }
 
 }  // namespace

@@ -7,27 +7,19 @@
 // own functions run clean at every point from 1 to 64 per vCPU, closed and open loop.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/prctl.h>  // PR_SET_CHILD_SUBREAPER
-#include <sys/wait.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "support/sweep_binary.hpp"
+#include "support/real_runtime.hpp"
 
 namespace {
 
-using inflight::test::children_of;
-using inflight::test::SweepBinary;
-namespace fs = std::filesystem;
-
-const fs::path functions = fs::path(INFLIGHT_SOURCE_DIR) / "bench/functions/nodejs";
+const auto& functions = inflight::test::nodejs_functions;
 
 std::string base64_decoded(const std::string& in) {
   const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -46,25 +38,11 @@ std::string base64_decoded(const std::string& in) {
   return out;
 }
 
-class RealRuntimeIsolation : public SweepBinary {
+class RealRuntimeIsolation : public inflight::test::RealRuntimeTest {
  protected:
   void SetUp() override {
-    if (!fs::exists(functions / "node_modules/.inflight-installed")) {
-      GTEST_SKIP() << "aws-lambda-ric is not installed: bench/functions/nodejs/install.sh found "
-                      "the npm registry unreachable";
-    }
-    ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-    fs::create_directories(dir_ / "logs");
-  }
-  void TearDown() override {
-    // Orphans of the runtimes' groups come to this subreaper: reap them.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!children_of(getpid()).empty() && std::chrono::steady_clock::now() < give_up) {
-      while (waitpid(-1, nullptr, WNOHANG) > 0) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    prctl(PR_SET_CHILD_SUBREAPER, 0);
+    RealRuntimeTest::SetUp();
+    std::filesystem::create_directories(dir_ / "logs");
   }
 
   // The benchmarks of a sweep of `handler` on one vCPU at `per_vcpu`, with more flags.
@@ -87,6 +65,7 @@ class RealRuntimeIsolation : public SweepBinary {
     const auto r = run(args);
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_THAT(r.err, ::testing::HasSubstr("the isolation check's reference")) << r.err;
+    EXPECT_TRUE(no_runtime_left()) << "a runtime process outlived the sweep";
     return nlohmann::json::parse(inflight::test::scratch_dir::read(json_path))["benchmarks"];
   }
 

