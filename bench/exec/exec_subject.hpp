@@ -21,6 +21,7 @@
 #include "exec/exec_driver.hpp"
 #include "exec/lmi_environment.hpp"
 #include "exec/runtime_identity.hpp"
+#include "exec/worker_pool_event.hpp"
 #include "inflight/topology.hpp"
 #include "isolation/check.hpp"
 #include "isolation/reference.hpp"
@@ -79,7 +80,7 @@ class exec_subject final : public subject {
 
  private:
   // The isolation check (or the reference) from the point's ledger and its runtime's output.
-  void isolate(point_result& r);
+  void isolate(point_result& r, const std::string& text);
   // Ends the runtime and the server (nothing may touch the point's context after start() or
   // stop() throws), and names what failed with the runtime's last lines.
   std::runtime_error failure(const std::string& what) {
@@ -238,16 +239,20 @@ inline void exec_subject::stop(point_result& r) {
   r.server_cpu_seconds = std::chrono::duration<double>(server_cpu_[1] - server_cpu_[0]).count();
   log_->catch_up();
   r.log_dropped = log_->dropped();
-  isolate(r);
+  const std::string text = log_->text();
+  if (const auto pool = find_worker_pool_report(text)) {
+    r.runtime_workers = pool->workers;
+    r.runtime_workers_max_concurrency = pool->max_concurrency;
+  }
+  isolate(r, text);
 }
 
 // After the server and the runtime have stopped: the ledger and the log are whole.
-inline void exec_subject::isolate(point_result& r) {
+inline void exec_subject::isolate(point_result& r, const std::string& text) {
   const isolation::ledger* book = driver_->ledger();
   if (book == nullptr) return;
   const point_spec& spec = ctx_->spec;
   const bool tenants = spec.exec->tenants != 0;
-  const std::string text = log_->text();
   if (spec.isolation == point_spec::isolation_role::reference) {
     r.reference = std::make_shared<const isolation::reference>(
         isolation::make_reference(*book, text, spec.exec->events.size(), tenants));

@@ -120,9 +120,11 @@ struct point_result {
   std::uint64_t issued = 0;  // invocations made available in the window
   std::uint64_t errors = 0, deadline_overruns = 0, timeouts = 0;
   std::map<std::string, std::uint64_t> error_types;  // errorType -> count; "others" past 16
-  std::string unmeasured;           // why the runtime's CPU and memory are unknown (NaN), or empty
-  std::uint64_t log_dropped = 0;    // the runtime's output past the log's bound, in bytes
-  std::string runtime_exe;          // what the runtime ran as (/proc/PID/exe); empty: unreadable
+  std::string unmeasured;         // why the runtime's CPU and memory are unknown (NaN), or empty
+  std::uint64_t log_dropped = 0;  // the runtime's output past the log's bound, in bytes
+  std::string runtime_exe;        // what the runtime ran as (/proc/PID/exe); empty: unreadable
+  // What the runtime logged of its worker pool (runtime_worker_pool_initializing); 0: nothing.
+  std::size_t runtime_workers = 0, runtime_workers_max_concurrency = 0;
   bool server_shares_cpus = false;  // no CPU outside the point's: the server ran among them
   isolation::findings isolation;    // what the isolation check found (isolation.ran: it ran)
   std::shared_ptr<const isolation::reference> reference;  // the reference run's: what it made

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -84,6 +85,8 @@ class invocation_book {
   }
   /// Whether `id` was handed out and has not ended.
   bool in_flight(const std::string& id) const { return in_flight_.count(id) != 0; }
+  /// Whether `id` was handed out and timed out (the last 65536 such ids are known).
+  bool timed_out(const std::string& id) const { return timed_out_.count(id) != 0; }
   /// Ends the handed-out invocation `id` at `now`; nullopt when it is unknown or ended already.
   std::optional<finished> end(const std::string& id, outcome how, std::string error_type,
                               steady::time_point now) {
@@ -102,6 +105,7 @@ class invocation_book {
     for (auto it = in_flight_.begin(); it != in_flight_.end();) {
       if (now > it->second.deadline + grace) {
         out.push_back(ended(it->second, outcome::timeout, now));
+        remember_timed_out(it->first);
         it = in_flight_.erase(it);
       } else {
         ++it;
@@ -133,6 +137,15 @@ class invocation_book {
     return f;
   }
 
+  void remember_timed_out(const std::string& id) {
+    timed_out_.insert(id);
+    timed_out_order_.push_back(id);
+    if (timed_out_order_.size() > 65536) {
+      timed_out_.erase(timed_out_order_.front());
+      timed_out_order_.pop_front();
+    }
+  }
+
   std::string next_id() {
     // UUID-shaped, unique within the process: a per-book random half and a counter.
     char buf[40];
@@ -146,6 +159,8 @@ class invocation_book {
   const std::chrono::milliseconds deadline_;
   std::deque<invocation> pending_;
   std::unordered_map<std::string, invocation> in_flight_;
+  std::unordered_set<std::string> timed_out_;  // handed out, then timed out: 410 for them
+  std::deque<std::string> timed_out_order_;
   std::size_t outstanding_ = 0;
   std::uint64_t id_counter_ = 0;
   const std::uint64_t id_base_ = static_cast<std::uint64_t>(

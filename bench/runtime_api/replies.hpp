@@ -55,6 +55,7 @@ inline void append_reply(std::string& o, int status, std::string_view type,
                      : status == 400 ? "Bad Request"
                      : status == 404 ? "Not Found"
                      : status == 405 ? "Method Not Allowed"
+                     : status == 410 ? "Gone"
                      : status == 413 ? "Payload Too Large"
                      : status == 431 ? "Request Header Fields Too Large"
                      : status == 501 ? "Not Implemented"

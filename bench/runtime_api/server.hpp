@@ -6,8 +6,10 @@
 // `driver` (bench/exec/exec_driver.hpp) that submits invocations from the loop's timer and hears
 // each one end. The bookkeeping is invocations.hpp, the reply texts replies.hpp.
 //
-// Errors as the real API gives them: an unknown path 404, a wrong method 405, a response for an
-// unknown or already finished id 400 {"errorType":"InvalidRequestID"}, a body over 6 MB 413,
+// Errors as LMI's Runtime API gives them (the emulator's internal/lambda-managed-instances/rapi/
+// rendering/render_error.go): an unknown path 404, a wrong method 405, a response or error for an
+// unknown or already answered id 400 {"errorType":"InvalidRequestID"}, for one that timed out 410
+// {"errorType":"InvokeTimeout"}, a body over 6 MB 413 {"errorType":"RequestEntityTooLarge"},
 // malformed HTTP 400 and the connection closed.
 
 #include <chrono>
@@ -182,10 +184,13 @@ inline void server::on_request(connection& c, const http_request& req) {
       const auto what = path.substr(slash + 1);
       if (what == "response" || what == "error") {
         if (req.method != "POST") return reply(c, 405, "MethodNotAllowed", "use POST");
+        if (book_.timed_out(id)) return reply(c, 410, "InvokeTimeout", "Invoke timeout");
         if (!book_.in_flight(id)) return reply(c, 400, "InvalidRequestID", "Invalid request ID");
         if (what == "response" && req.body.size() > config_.max_response) {
           end(id, outcome::error, "Function.ResponseSizeTooLarge");
-          return reply(c, 413, "RequestEntityTooLarge", "response over 6 MB");
+          return reply(c, 413, "RequestEntityTooLarge",
+                       "Exceeded maximum allowed payload size (" +
+                           std::to_string(config_.max_response) + " bytes).");
         }
         if (what == "response") {
           end(id, outcome::response, {}, req.body);

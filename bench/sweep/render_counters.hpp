@@ -68,6 +68,10 @@ inline void set_counters(benchmark::State& state, const point_row& row) {
     c["timeouts"] = row.timeouts;
     c["issued"] = row.issued;
     c["server_shares_cpus"] = row.server_shares_cpus ? 1 : 0;
+    if (row.runtime_workers > 0) {  // the runtime's own report, beside in_flight (what it was told)
+      c["runtime_workers"] = row.runtime_workers;
+      c["runtime_workers_max_concurrency"] = row.runtime_workers_max_concurrency;
+    }
   }
   if (row.exec && row.isolation.ran) {
     const auto n = [](std::uint64_t v) { return static_cast<double>(v); };

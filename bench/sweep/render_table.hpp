@@ -154,6 +154,18 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
       }
     }
     for (const auto& r : rows) {
+      if (r.exec && r.runtime_workers > 0) {
+        out += fmt::format(
+            "{} per_vCPU {}: the runtime reported a pool of {} workers for {} in flight "
+            "(runtime_worker_pool_initializing); inflight set AWS_LAMBDA_MAX_CONCURRENCY={}\n",
+            r.model, r.per_vcpu, r.runtime_workers,
+            r.runtime_workers_max_concurrency > 0
+                ? fmt::format("{}", r.runtime_workers_max_concurrency)
+                : std::string("n/a"),
+            r.in_flight);
+      }
+    }
+    for (const auto& r : rows) {
       if (r.exec && !r.error_types.empty()) {
         out += fmt::format("{} per_vCPU {}: errors by errorType: {}\n", r.model, r.per_vcpu,
                            r.error_types);

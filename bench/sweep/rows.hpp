@@ -66,6 +66,8 @@ struct point_row {
   std::string runtime_exe;        // what ran; "" when /proc could not tell
   bool other_runtime = false;     // it is not what the command runs as (the plan's runtime_exe)
   isolation::findings isolation;  // exec points: the isolation check's (isolation.ran: it ran)
+  // Exec points: the worker pool the runtime reported (runtime_worker_pool_initializing); 0: none.
+  double runtime_workers = 0, runtime_workers_max_concurrency = 0;
 };
 
 /// A point that could not be measured, and why.
@@ -100,6 +102,8 @@ inline void add_exec_figures(point_row& row, const point_result& r) {
   }
   row.server_shares_cpus = r.server_shares_cpus;
   row.runtime_exe = r.runtime_exe;
+  row.runtime_workers = static_cast<double>(r.runtime_workers);
+  row.runtime_workers_max_concurrency = static_cast<double>(r.runtime_workers_max_concurrency);
 }
 }  // namespace detail
 

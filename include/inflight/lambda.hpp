@@ -86,9 +86,13 @@ struct options {
   std::function<void()> init;
   /// When set, run() returns 0 soon after it becomes true (each slot finishes its invocation).
   const std::atomic<bool>* stop = nullptr;
-  /// Receives each diagnostic line (no newline); called from any worker at once. Empty
-  /// (default): the line goes to stderr from a thread of its own, so a slow reader of stderr
-  /// never stalls a worker (a line that finds 1024 waiting is dropped, and the count is logged).
+  /// Receives each diagnostic line as plain text (no newline); called from any worker at once.
+  /// Empty (default): the line goes to stderr from a thread of its own, so a slow reader of
+  /// stderr never stalls a worker (a line that finds 1024 waiting is dropped, and the count is
+  /// logged), as a JSON object (timestamp, level, message) when AWS_LAMBDA_LOG_FORMAT is JSON, as
+  /// on LMI, else as text. With AWS_LAMBDA_LOG_LEVEL DEBUG or TRACE, the runtime's worker pool is
+  /// reported once at init (runtime_worker_pool_initializing, workerCount and
+  /// executionEnvironmentMaxConcurrency), as LMI's runtimes report theirs.
   std::function<void(std::string_view)> log;
 };
 

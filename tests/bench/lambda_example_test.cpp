@@ -47,6 +47,20 @@ TEST_P(LambdaExample, ServesEveryInvocationOfASweep) {
   }
 }
 
+// As LMI's runtimes do, it reports its worker pool at DEBUG, and the sweep puts that beside C.
+TEST_P(LambdaExample, ReportsItsWorkerPoolAtDebug) {
+  const std::string json = (dir_ / "run.json").string();
+  const auto r = run({std::string("--exec=") + GetParam(), "--label=cpp", "--vcpus=1",
+                      "--per_vcpu=1,8", "--duration=100ms", "--warmup=0", "--isolation=off",
+                      "--env=AWS_LAMBDA_LOG_LEVEL=DEBUG", "--benchmark_out=" + json});
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const auto& b : nlohmann::json::parse(slurp(json))["benchmarks"]) {
+    EXPECT_EQ(b["runtime_workers"], 1) << "one worker thread on the one vCPU it is pinned to";
+    EXPECT_EQ(b["runtime_workers_max_concurrency"], b["in_flight"]);
+  }
+  EXPECT_THAT(r.out, HasSubstr("the runtime reported a pool of 1 workers for 8 in flight"));
+}
+
 // No false positive of the isolation check (bench/isolation/check.hpp) at any point, closed and
 // open loop.
 TEST_P(LambdaExample, KeepsInvocationsApartAtEveryPoint) {

@@ -45,9 +45,10 @@ class recording_driver : public driver {
     cv_.notify_all();
   }
   // Waits (at most 30 s, so a broken server fails the test rather than hangs it) for `n` ends.
-  std::vector<finished> wait_for(std::size_t n) {
+  // The ends so far, once there are `n` or `within` has passed.
+  std::vector<finished> wait_for(std::size_t n, std::chrono::milliseconds within = 30s) {
     std::unique_lock<std::mutex> lock(m_);
-    cv_.wait_for(lock, 30s, [&] { return ended_.size() >= n; });
+    cv_.wait_for(lock, within, [&] { return ended_.size() >= n; });
     return ended_;
   }
   std::vector<std::string> init_errors() {
@@ -229,7 +230,10 @@ TEST_F(RuntimeApi, AResponseOverTheLimitIs413AndAnError) {
   submit(1);
   blocking_http c(srv_->address());
   const auto id = c.call("GET", next_path).header("Lambda-Runtime-Aws-Request-Id");
-  EXPECT_EQ(c.call("POST", invocation_path(id, "response"), std::string(101, 'x')).status, 413);
+  const auto big = c.call("POST", invocation_path(id, "response"), std::string(101, 'x'));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_THAT(big.body, HasSubstr("\"errorMessage\":\"Exceeded maximum allowed payload size (100 "
+                                  "bytes).\",\"errorType\":\"RequestEntityTooLarge\""));
   const auto ended = driver_.wait_for(1);
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].how, outcome::error);
@@ -259,8 +263,13 @@ TEST_F(RuntimeApi, InvocationsNobodyAnswersTimeOutAfterTheirDeadlinePlusOneSecon
     EXPECT_EQ(f.how, outcome::timeout);
     EXPECT_GE(f.done - f.from, 1s);
   }
-  EXPECT_EQ(c.call("POST", invocation_path(id, "response"), "{}").status, 400)
-      << "a timed-out id is finished";
+  // As LMI answers it (the emulator's RenderInvokeTimeout): 410, InvokeTimeout.
+  for (const char* what : {"response", "error"}) {
+    const auto late = c.call("POST", invocation_path(id, what), "{}");
+    EXPECT_EQ(late.status, 410) << what;
+    EXPECT_THAT(late.body, HasSubstr("\"errorType\":\"InvokeTimeout\"")) << what;
+  }
+  EXPECT_EQ(driver_.wait_for(3, 200ms).size(), 2u) << "a late answer ends nothing";
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 // The runtime behind inflight::lambda::run() (lambda.hpp, which includes this after the types it
-// uses): the slots, their connections to the Runtime API, and how it ends; with the logger, the
-// handler call and the descriptor check that run() needs.
+// uses): the slots, their connections to the Runtime API, and how it ends; with the handler call
+// and the descriptor check that run() needs (its logger: lambda_log.hpp).
 
 #include <sys/resource.h>  // RLIMIT_NOFILE
 
@@ -24,7 +24,7 @@
 #include "../dispatcher.hpp"
 #include "../io_wait.hpp"
 #include "http_client.hpp"
-#include "log_writer.hpp"
+#include "lambda_log.hpp"
 #include "runtime_text.hpp"
 
 namespace inflight::lambda {
@@ -35,27 +35,6 @@ namespace http = ::inflight::detail::http;
 using steady = std::chrono::steady_clock;
 
 inline constexpr std::string_view api_prefix = "/2018-06-01/runtime/";
-
-/// Where diagnostic lines go: the user's sink, or stderr through a writer thread that never
-/// blocks a worker (log_writer.hpp). A throwing sink is ignored: a diagnostic must not end a slot.
-class logger {
- public:
-  explicit logger(std::function<void(std::string_view)> sink) : sink_(std::move(sink)) {}
-  void operator()(const std::string& line) noexcept {
-    try {
-      if (sink_) {
-        sink_(line);
-      } else {
-        stderr_.write("inflight::lambda: " + line);
-      }
-    } catch (...) {  // no memory for the line: it is lost, the slot goes on
-    }
-  }
-
- private:
-  std::function<void(std::string_view)> sink_;
-  ::inflight::detail::log_writer stderr_;
-};
 
 /// Runs the handler on `in`: its body, or the error's type and message. Boost.Context's
 /// forced_unwind (how a fiber's stack is unwound) passes through: it is no handler error.
@@ -154,6 +133,7 @@ inline int runtime::init_failed(const std::string& type, const std::string& mess
 }
 
 inline int runtime::serve(dispatcher& d, std::size_t concurrency) {
+  log_.worker_pool(d.workers(), concurrency);
   slots_.reserve(concurrency);
   const http::limits bounds{16 * 1024, 64, max_response_bytes + 65536};
   for (std::size_t i = 0; i < concurrency; ++i) {
