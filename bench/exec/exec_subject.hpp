@@ -133,6 +133,8 @@ inline void exec_subject::start(detail::point_context& ctx, point_result& r) {
   log_.emplace(std::size_t(64) << 20, ctx.spec.runtime_log);
   runtime_api::server_config config;
   config.events = e.events;
+  config.client_contexts = e.client_contexts;
+  config.cognito_identities = e.cognito_identities;
   config.deadline = e.deadline;
   config.tenants = e.tenants;
   config.function_arn = "arn:aws:lambda:us-east-1:000000000000:function:" + e.label;

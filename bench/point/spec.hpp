@@ -34,11 +34,14 @@ enum class arrival_process { poisson, uniform };
 /// What an exec point runs: the user's runtime process, driven through a local Runtime API
 /// (bench/exec/exec_subject.hpp) instead of an in-process handler.
 struct exec_spec {
-  std::vector<std::string> argv;                         // the command's words; argv[0] as given
-  std::string path;                                      // argv[0] resolved for execve
-  std::string label;                                     // the points' name: exec:LABEL/...
-  std::string cwd;                                       // absolute; LAMBDA_TASK_ROOT
-  std::vector<std::string> events;                       // payloads, round robin; empty: {}
+  std::vector<std::string> argv;    // the command's words; argv[0] as given
+  std::string path;                 // argv[0] resolved for execve
+  std::string label;                // the points' name: exec:LABEL/...
+  std::string cwd;                  // absolute; LAMBDA_TASK_ROOT
+  std::vector<std::string> events;  // payloads, round robin; empty: {}
+  // Beside each event (same index; empty: none): its client context and Cognito identity, each
+  // one line of JSON, sent as Lambda-Runtime-Client-Context and Lambda-Runtime-Cognito-Identity.
+  std::vector<std::string> client_contexts, cognito_identities;
   std::vector<std::pair<std::string, std::string>> env;  // --env, over LMI's variables
   std::chrono::milliseconds deadline{3000};              // Lambda-Runtime-Deadline-Ms; 3 s
   std::chrono::nanoseconds init_timeout{std::chrono::seconds(10)};  // start to first /next

@@ -11,9 +11,11 @@
 
 namespace inflight::bench::runtime_api {
 
-/// Appends the 200 that hands out `inv` with `body` as its event.
+/// Appends the 200 that hands out `inv` with `body` as its event, and the client context and
+/// Cognito identity headers when they are not empty.
 inline void append_invocation(std::string& o, const invocation& inv, const std::string& body,
-                              const std::string& function_arn) {
+                              const std::string& function_arn, std::string_view client_context = {},
+                              std::string_view cognito_identity = {}) {
   const auto deadline_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(
           (std::chrono::system_clock::now() + (inv.deadline - steady::now())).time_since_epoch())
@@ -32,6 +34,16 @@ inline void append_invocation(std::string& o, const invocation& inv, const std::
   if (!inv.tenant.empty()) {
     o += "Lambda-Runtime-Aws-Tenant-Id: ";
     o += inv.tenant;
+    o += "\r\n";
+  }
+  if (!client_context.empty()) {
+    o += "Lambda-Runtime-Client-Context: ";
+    o += client_context;
+    o += "\r\n";
+  }
+  if (!cognito_identity.empty()) {
+    o += "Lambda-Runtime-Cognito-Identity: ";
+    o += cognito_identity;
     o += "\r\n";
   }
   o += "Content-Length: ";

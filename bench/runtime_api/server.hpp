@@ -33,6 +33,9 @@ namespace inflight::bench::runtime_api {
 struct server_config {
   /// Payloads, used round robin; empty: every invocation gets "{}".
   std::vector<std::string> events;
+  /// Beside each event (same index; absent or empty: none): its Lambda-Runtime-Client-Context and
+  /// Lambda-Runtime-Cognito-Identity, one line of JSON each.
+  std::vector<std::string> client_contexts, cognito_identities;
   /// Lambda-Runtime-Deadline-Ms is the invocation's availability plus this. Default 3 s.
   std::chrono::milliseconds deadline{3000};
   std::string function_arn = "arn:aws:lambda:us-east-1:000000000000:function:inflight";
@@ -115,7 +118,11 @@ class server final : public http_transport {
   void hand_out(connection& c, invocation inv) {
     static const std::string empty_event = "{}";
     const std::string& body = config_.events.empty() ? empty_event : config_.events[inv.payload];
-    append_invocation(c.out(), inv, body, config_.function_arn);
+    auto beside = [&](const std::vector<std::string>& v) -> std::string_view {
+      return inv.payload < v.size() ? std::string_view(v[inv.payload]) : std::string_view();
+    };
+    append_invocation(c.out(), inv, body, config_.function_arn, beside(config_.client_contexts),
+                      beside(config_.cognito_identities));
     book_.handed_out(std::move(inv));
   }
   void end(const std::string& id, outcome how, std::string error_type,

@@ -21,14 +21,16 @@
 #include "runtime_api/command_line.hpp"
 #include "runtime_api/runtime_process.hpp"
 #include "sweep/flag_values.hpp"
+#include "sweep/invocation_events.hpp"
 #include "sweep/options.hpp"
 
 namespace inflight::bench {
 
 /// The runtime that --exec and its flags describe. Throws usage_error when the command cannot be
 /// split or executed, the directory does not exist, the event file is unreadable, not JSON or
-/// JSON Lines, over 64 MiB, or holds an event over Lambda's 6 MB, or --log_dir is not a
-/// directory this user can write.
+/// JSON Lines, over 64 MiB, or holds an event over Lambda's 6 MB (or, with
+/// --event_format=invocation, one not of that form), or --log_dir is not a directory this user can
+/// write.
 inline std::shared_ptr<const exec_spec> resolve_exec(const exec_options& x) {
   using detail::usage;
   auto e = std::make_shared<exec_spec>();
@@ -120,6 +122,9 @@ inline std::shared_ptr<const exec_spec> resolve_exec(const exec_options& x) {
       }
       if (e->events.empty()) usage("event", file, "holds no JSON; valid: JSON or JSON Lines");
     }
+    if (x.event_invocations) detail::split_invocations(*e, file);
+  } else if (x.event_invocations) {
+    usage("event_format", "invocation", "needs --event; valid: payload without one");
   }
   const runtime_identity id = expected_runtime(e->path, e->cwd, e->env);
   e->runtime_exe = id.exe;

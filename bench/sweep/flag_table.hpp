@@ -63,6 +63,11 @@ inline std::vector<flag_spec> sweep_flags() {
        "its working directory and LAMBDA_TASK_ROOT. Default: the current one", true},
       {"event", "FILE", "a readable file of JSON or JSON Lines",
        "the payload: one JSON document, or JSON Lines used round robin.\nDefault {}", true},
+      {"event_format", "FORMAT", "payload, invocation",
+       "payload (default): each event is the payload; invocation: each is\n{\"payload\": ..., "
+       "\"clientContext\": {...}, \"cognitoIdentity\": {...}}, the\nlast two optional, sent as "
+       "Lambda-Runtime-Client-Context and\nLambda-Runtime-Cognito-Identity",
+       true},
       {"env", "K=V", "NAME=VALUE",
        "a variable over those LMI sets (AWS_LAMBDA_RUNTIME_API,\nAWS_LAMBDA_MAX_CONCURRENCY, "
        "_HANDLER=index.handler, ...); repeatable",

@@ -28,6 +28,7 @@ struct exec_options {
   std::string label;                         // --label; empty: the command's base name
   std::string cwd;                           // --cwd; empty: the current directory
   std::string event;                         // --event; empty: every payload is {}
+  bool event_invocations = false;            // --event_format=invocation: events with headers
   std::chrono::milliseconds deadline{3000};  // --deadline; 3 s
   std::chrono::nanoseconds init_timeout{std::chrono::seconds(10)};  // --init_timeout; 10 s
   std::vector<std::pair<std::string, std::string>> env;             // --env, in order

@@ -87,6 +87,11 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       o.exec.cwd = value;
     } else if (name == "event") {
       o.exec.event = value;
+    } else if (name == "event_format") {
+      if (value != "payload" && value != "invocation") {
+        usage(name, value, "valid: " + flag_range(name, 0));
+      }
+      o.exec.event_invocations = value == "invocation";
     } else if (name == "deadline") {
       o.exec.deadline =
           std::chrono::duration_cast<std::chrono::milliseconds>(checked_deadline(value));

@@ -240,6 +240,22 @@ TEST_F(RuntimeApi, AResponseOverTheLimitIs413AndAnError) {
   EXPECT_EQ(ended[0].error_type, "Function.ResponseSizeTooLarge");
 }
 
+TEST_F(RuntimeApi, AnEventsClientContextAndCognitoIdentityGoInTheirHeaders) {
+  server_config config;
+  config.events = {"{\"n\":1}", "{\"n\":2}"};
+  config.client_contexts = {"{\"custom\":{}}", ""};
+  config.cognito_identities = {"", "{\"cognitoIdentityId\":\"id\"}"};
+  start(config);
+  submit(2);
+  blocking_http c(srv_->address());
+  const auto first = c.call("GET", next_path), second = c.call("GET", next_path);
+  EXPECT_EQ(first.header("Lambda-Runtime-Client-Context"), "{\"custom\":{}}");
+  EXPECT_EQ(first.header("Lambda-Runtime-Cognito-Identity"), "");
+  EXPECT_EQ(second.header("Lambda-Runtime-Client-Context"), "");
+  EXPECT_EQ(second.header("Lambda-Runtime-Cognito-Identity"), "{\"cognitoIdentityId\":\"id\"}");
+  EXPECT_EQ(second.body, "{\"n\":2}");
+}
+
 TEST_F(RuntimeApi, InitErrorsReachTheDriver) {
   start();
   blocking_http c(srv_->address());
