@@ -33,6 +33,7 @@
 #include "sweep/repetitions.hpp"
 #include "sweep/result_file.hpp"
 #include "sweep/rows.hpp"
+#include "sweep/thresholds.hpp"
 
 namespace {
 
@@ -317,6 +318,14 @@ int main(int argc, char** argv) {
   if (disturbed != 0 && run.plan.run.strict) {
     std::fprintf(stderr, "inflight_sweep: --strict: %zu of %zu points ran beside other work\n",
                  disturbed, run.rows.size());
+    status = 1;
+  }
+  std::vector<threshold> thresholds;
+  for (const auto& t : run.plan.run.thresholds) thresholds.push_back(parse_threshold(t));
+  for (const auto& r : check_thresholds(thresholds, run.rows)) {
+    const std::string line = threshold_line(r);
+    if (line.empty()) continue;
+    std::fprintf(stderr, "inflight_sweep: %s\n", one_line(line).c_str());
     status = 1;
   }
   const auto leaked = static_cast<std::size_t>(std::count_if(

@@ -53,6 +53,9 @@ inline std::vector<flag_spec> sweep_flags() {
       {"strict", "", "a switch, no value",
        "exit 1 when a point ran beside other work (interference) or an\nexec point leaked "
        "between invocations (--isolation)"},
+      {"threshold", "EXPR", "COUNTER OP NUMBER, OP one of < <= > >= == !=",
+       "fail (exit 1) when a point's counter misses it, e.g. p99_us<5000,\nthrottled_pct<=1, "
+       "errors==0, leaks==0 (any JSON counter, or\nthrottled_pct, failed_pct); repeatable"},
       {"exec", "'CMD ARGS'", "a command line: the runtime and its arguments",
        "the runtime's command, split with shell-like quoting, run without a\nshell; a relative "
        "program is found from --cwd, e.g.\n--exec='node_modules/.bin/aws-lambda-ric index.io'",
@@ -143,7 +146,7 @@ every point, so it always parses), --benchmark_out_format=json|console,
 --benchmark_context=K=V,..., --benchmark_time_unit=ns|us|ms|s, --v=N.
 
 Exit status: 0 when every point was measured, 1 when a point failed, an output could not
-be written, or --strict found interference or a leak, 2 for bad input, 130 after Ctrl-C or SIGTERM (finished points are kept).
+be written, a --threshold failed, or --strict found interference or a leak, 2 for bad input, 130 after Ctrl-C or SIGTERM (finished points are kept).
 )";
   return out;
 }

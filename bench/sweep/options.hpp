@@ -61,6 +61,7 @@ struct sweep_options {
   std::string scenario = "default";  // --scenario: default or seed
   std::uint64_t seed = 1;            // --seed: of the wait and arrival generators; default 1
   bool strict = false;  // --strict: a point flagged for interference, or that leaked, exits 1
+  std::vector<std::string> thresholds;  // --threshold, each as given (checked by thresholds.hpp)
   /// --exec: the user's runtime instead of the models; `exec_given` says whether it was.
   bool exec_given = false;
   exec_options exec;

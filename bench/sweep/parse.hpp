@@ -15,6 +15,7 @@
 #include "sweep/flag_table.hpp"
 #include "sweep/flag_values.hpp"
 #include "sweep/options.hpp"
+#include "sweep/thresholds.hpp"
 
 namespace inflight::bench {
 
@@ -103,6 +104,9 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       o.exec.tenants = static_cast<std::size_t>(n);
     } else if (name == "log_dir") {
       o.exec.log_dir = value;
+    } else if (name == "threshold") {
+      parse_threshold(value);  // refused here, before anything runs
+      o.thresholds.push_back(value);
     } else if (name == "isolation") {
       if (value != "on" && value != "off") usage(name, value, "valid: " + flag_range(name, 0));
       o.exec.isolation = value == "on";

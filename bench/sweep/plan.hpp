@@ -37,7 +37,8 @@ struct sweep_description {
   bool nominal = true;  // the handler's costs are known (eff has an ideal)
   std::chrono::nanoseconds duration{0}, warmup{0};
   std::uint64_t seed = 1;
-  bool strict = false;                    // --strict: a point flagged for interference exits 1
+  bool strict = false;  // --strict: a point flagged for interference, or that leaked, exits 1
+  std::vector<std::string> thresholds;    // --threshold, as given; sweep/thresholds.hpp
   std::vector<model> models;              // the models swept, in order
   std::vector<std::size_t> per_vcpu;      // the per-vCPU points, in order
   std::shared_ptr<const exec_spec> exec;  // --exec's runtime; null without it
@@ -67,7 +68,7 @@ struct sweep_plan {
   std::vector<planned_point> points;
   point_handler handler;  // the models' synthetic handler
   /// --exec with --isolation=on: the run at concurrency 1 that the isolation check holds every
-  /// exec point to, made before them (its name: exec:LABEL/PROFILE/reference).
+  /// exec point to, made before them (its name: exec:LABEL/reference).
   std::optional<planned_point> reference;
 };
 
@@ -131,6 +132,7 @@ inline sweep_plan make_plan(const sweep_options& o, const vcpu_info& machine,
   d.warmup = o.warmup;
   d.seed = o.seed;
   d.strict = o.strict;
+  d.thresholds = o.thresholds;
   d.models = o.models;
   d.per_vcpu = o.per_vcpu;
   if (o.exec_given) {
@@ -177,7 +179,7 @@ inline sweep_plan make_plan(const sweep_options& o, const vcpu_info& machine,
     // One invocation in flight on one vCPU, closed loop, the points' warm-up and duration.
     planned_point ref;
     ref.subject = subjects.back();
-    ref.name = fmt::format("{}/{}/reference", ref.subject.label, profile_name(d));
+    ref.name = ref.subject.label + "/reference";
     ref.spec = base;
     ref.spec.vcpus = 1;
     ref.spec.per_vcpu = 1;

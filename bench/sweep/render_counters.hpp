@@ -1,29 +1,31 @@
 #pragma once
-// A point's row as Google Benchmark user counters, for its console and JSON reporters.
+// A point's row as its counters: one list (row_counters), which Google Benchmark's console and
+// JSON reporters show (set_counters) and --threshold reads (thresholds.hpp).
 
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "sweep/rows.hpp"
 
 namespace inflight::bench {
 
-/// The Google Benchmark user counters of a point (console and JSON); a figure that could not be
-/// measured (NaN) is left out, since JSON has no NaN.
-inline void set_counters(benchmark::State& state, const point_row& row) {
-  struct known_only {
-    benchmark::UserCounters& counters;
+/// Every counter of a point, by name, in order; a figure that could not be measured is NaN.
+inline std::vector<std::pair<const char*, double>> row_counters(const point_row& row) {
+  struct named {
+    std::vector<std::pair<const char*, double>>& out;
     struct slot {
-      benchmark::UserCounters& counters;
+      std::vector<std::pair<const char*, double>>& out;
       const char* name;
-      void operator=(double v) {
-        if (!std::isnan(v)) counters[name] = v;
-      }
+      void operator=(double v) { out.emplace_back(name, v); }
     };
-    slot operator[](const char* name) { return {counters, name}; }
-  } c{state.counters};
+    slot operator[](const char* name) { return {out, name}; }
+  };
+  std::vector<std::pair<const char*, double>> out;
+  named c{out};
   c["throughput"] = row.throughput;
   c["throughput_per_vcpu"] = row.throughput_per_vcpu;
   c["p50_us"] = row.p50_us;
@@ -86,6 +88,15 @@ inline void set_counters(benchmark::State& state, const point_row& row) {
     c["isolation_lines_checked"] = n(i.lines_checked);
     c["isolation_responses_checked"] = n(i.responses_checked);
     c["isolation_partial"] = i.partial.empty() ? 0 : 1;
+  }
+  return out;
+}
+
+/// The Google Benchmark user counters of a point (console and JSON); a figure that could not be
+/// measured (NaN) is left out, since JSON has no NaN.
+inline void set_counters(benchmark::State& state, const point_row& row) {
+  for (const auto& [name, v] : row_counters(row)) {
+    if (!std::isnan(v)) state.counters[name] = v;
   }
 }
 
