@@ -132,6 +132,10 @@ inline findings check(const ledger& book, std::string_view log, const reference*
     partial.push_back("the log reached its bound: the lines of " + std::to_string(not_covered) +
                       " invocations that ended after it were not compared");
   }
+  if (book.unrecorded() != 0) {
+    partial.push_back(std::to_string(book.unrecorded()) + " invocations after the first " +
+                      std::to_string(ledger::max_entries) + " were not recorded");
+  }
   if (response_varied != 0) {
     partial.push_back(std::to_string(response_varied) +
                       " responses were not compared: their event's varied at concurrency 1");

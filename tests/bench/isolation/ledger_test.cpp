@@ -1,8 +1,10 @@
 // bench/isolation/ledger.hpp: every invocation's end, as the check needs it.
 #include "isolation/ledger.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "isolation/check.hpp"
 #include "support/isolation_book.hpp"
 
 namespace {
@@ -36,6 +38,17 @@ TEST(Ledger, MasksItsOwnIdInTheResponseAndNotesAnothers) {
   EXPECT_EQ(book.at(1).response.exact, book.at(2).response.exact);
   EXPECT_FALSE(book.at(2).foreign_in_response);
   EXPECT_TRUE(book.at(3).foreign_in_response);
+}
+
+TEST(Ledger, RecordsUpToItsBoundAndCountsTheRest) {
+  ledger book(inflight::test::test_prefix);
+  end(book, ledger::max_entries, 0);
+  end(book, ledger::max_entries + 1, 0);
+  end(book, ledger::max_entries + 2, 0);
+  EXPECT_EQ(book.size(), ledger::max_entries);
+  EXPECT_EQ(book.unrecorded(), 2u);
+  EXPECT_THAT(check(book, "", nullptr, false, no_time).partial,
+              ::testing::HasSubstr("2 invocations after the first 4194304 were not recorded"));
 }
 
 TEST(Ledger, KeepsAFewResponsesPerEventAsExamples) {
