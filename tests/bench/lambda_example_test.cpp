@@ -54,7 +54,8 @@ TEST_P(LambdaExample, ReportsItsWorkerPoolAtDebug) {
                       "--per_vcpu=1,8", "--duration=100ms", "--warmup=0", "--isolation=off",
                       "--env=AWS_LAMBDA_LOG_LEVEL=DEBUG", "--benchmark_out=" + json});
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const auto& b : nlohmann::json::parse(slurp(json))["benchmarks"]) {
+  const auto doc = nlohmann::json::parse(slurp(json));  // alive through the loop
+  for (const auto& b : doc["benchmarks"]) {
     EXPECT_EQ(b["runtime_workers"], 1) << "one worker thread on the one vCPU it is pinned to";
     EXPECT_EQ(b["runtime_workers_max_concurrency"], b["in_flight"]);
   }
