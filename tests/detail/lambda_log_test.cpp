@@ -53,7 +53,8 @@ TEST(LambdaLog, JsonFormatWritesOneObjectALineWithItsMessageEscaped) {
   ASSERT_EQ(out.size(), 90u) << out;
   EXPECT_THAT(out.substr(0, 14), ::testing::StrEq("{\"timestamp\":\""));
   EXPECT_THAT(out.substr(14, 24), MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[.][0-9]{3}Z"));
-  EXPECT_EQ(out.substr(38), R"(","level":"WARN","message":"the \"API\" is gone\n"})" "\n");
+  EXPECT_EQ(out.substr(38), R"(","level":"WARN","message":"the \"API\" is gone\n"})"
+                            "\n");
 }
 
 TEST(LambdaLog, TextFormatKeepsItsPrefix) {
