@@ -264,17 +264,6 @@ inline sweep_file parse_sweep(const std::string& text, const std::string& path,
     point_data& p = f.points[*key];
     if (b.contains("label") && b["label"].is_string())
       p.interference = b["label"].get<std::string>();
-    // The isolation check's count (exec points with --isolation=on only): checked when present.
-    if (b.contains("leaks")) {
-      const bool ok = b["leaks"].is_number() && std::isfinite(b["leaks"].get<double>()) &&
-                      b["leaks"].get<double>() >= 0 && b["leaks"].get<double>() <= 1e15;
-      if (ok) {
-        p.samples["leaks"].push_back(b["leaks"].get<double>());
-      } else {
-        f.problems.push_back(fmt::format("{}: {}: counter leaks is not a count 0..1e15; left out",
-                                         path, key->name()));
-      }
-    }
     for (const auto& [counter, max] : read_counters) {
       if (!b.contains(counter) || !b[counter].is_number() ||
           !std::isfinite(b[counter].get<double>())) {
@@ -290,12 +279,16 @@ inline sweep_file parse_sweep(const std::string& text, const std::string& path,
       }
       p.samples[counter].push_back(v);
     }
-    // Counters only some points have (exec points: the real runtime's memory), read when there.
-    for (const char* counter : {"rss_peak_mb"}) {
-      if (b.contains(counter) && b[counter].is_number() &&
-          std::isfinite(b[counter].get<double>()) && b[counter].get<double>() >= 0 &&
-          b[counter].get<double>() <= 1e9) {
-        p.samples[counter].push_back(b[counter].get<double>());
+    // Counters only some points have (exec points: the real runtime's memory, the isolation
+    // check's leaks), read when there; one there but not a number in its range is reported.
+    for (const auto& [counter, max] : {counter_range{"rss_peak_mb", 1e9}, {"leaks", 1e15}}) {
+      if (!b.contains(counter)) continue;
+      const double v = b[counter].is_number() ? b[counter].get<double>() : -1;
+      if (std::isfinite(v) && v >= 0 && v <= max) {
+        p.samples[counter].push_back(v);
+      } else {
+        f.problems.push_back(fmt::format("{}: {}: counter {} is not a number in 0..{:g}; left out",
+                                         path, key->name(), counter, max));
       }
     }
   }

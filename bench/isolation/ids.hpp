@@ -8,12 +8,13 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "runtime_api/invocations.hpp"
 
 namespace inflight::bench::isolation {
 
@@ -38,10 +39,7 @@ class id_finder {
 
   /// The request id of invocation `number`.
   std::string id_of(std::uint64_t number) const {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%03x-%012llx", static_cast<unsigned>(number >> 48) & 0xfff,
-                  static_cast<unsigned long long>(number & 0xffffffffffffull));
-    return prefix_ + buf;
+    return runtime_api::invocation_book::id_of(prefix_, number);
   }
   /// The number in the request id `id`, if it is one of this server's.
   std::optional<std::uint64_t> number_of(std::string_view id) const;

@@ -5,6 +5,7 @@
 // the line says it was written, and the shapes of the lines each invocation's id is on. Lines
 // that carry no issued id (the runtime's own, a function's init) are not any invocation's.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +34,7 @@ inline log_facts scan_log(std::string_view log, const ledger& book, bool tenants
   log_facts out;
   out.shapes.resize(book.size());
   out.first_line.resize(book.size());
+  std::vector<std::uint64_t> named;  // the issued ids of the line at hand, in order
   std::size_t at = 0;
   while (at < log.size()) {
     std::size_t end = log.find('\n', at);
@@ -40,22 +42,20 @@ inline log_facts scan_log(std::string_view log, const ledger& book, bool tenants
     std::string_view line = log.substr(at, end - at);
     at = end + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    std::uint64_t first = 0;
-    bool several = false;
+    named.clear();
     const text_digest d = digest(line, book.ids(), [&](const id_match& m) {
-      if (m.number == 0 || m.number > book.size()) return;  // not an id this point issued
-      if (first == 0) first = m.number;
-      several = several || m.number != first;
+      if (m.number != 0 && m.number <= book.size()) named.push_back(m.number);  // this point's
     });
-    if (first == 0) continue;
+    if (named.empty()) continue;
+    const std::uint64_t first = named.front();
+    const bool several =
+        std::any_of(named.begin(), named.end(), [&](std::uint64_t n) { return n != first; });
     ++out.lines;
     const entry& e = book.at(first);
     const std::size_t tenant = tenants ? id_finder::tenant_in(line) : 0;
     if (several || (tenant != 0 && tenant != e.tenant)) {
       out.foreign.add(line);
-      book.ids().each(line, [&](const id_match& m) {
-        if (m.number != 0 && m.number <= book.size()) out.foreign_named.push_back(m.number);
-      });
+      out.foreign_named.insert(out.foreign_named.end(), named.begin(), named.end());
       continue;
     }
     const std::int64_t written = line_time_ms(line);

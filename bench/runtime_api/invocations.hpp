@@ -62,12 +62,13 @@ class invocation_book {
   }
   /// What every id of this book starts with: "%08x-%04x-4%03x-8" (20 characters), followed by
   /// the invocation's number in 3 + 12 hex digits ("xxx-xxxxxxxxxxxx").
-  std::string id_prefix() const {
+  const std::string& id_prefix() const { return prefix_; }
+  /// The id of invocation `number` in the book whose ids start with `prefix`.
+  static std::string id_of(const std::string& prefix, std::uint64_t number) {
     char buf[24];
-    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8", static_cast<unsigned>(id_base_ >> 32),
-                  static_cast<unsigned>(id_base_ >> 16) & 0xffff,
-                  static_cast<unsigned>(id_base_) & 0xfff);
-    return buf;
+    std::snprintf(buf, sizeof buf, "%03x-%012llx", static_cast<unsigned>(number >> 48) & 0xfff,
+                  static_cast<unsigned long long>(number & 0xffffffffffffull));
+    return prefix + buf;
   }
   /// Keeps `inv` until a poll takes it.
   void park(invocation inv) { pending_.push_back(std::move(inv)); }
@@ -146,13 +147,13 @@ class invocation_book {
     }
   }
 
-  std::string next_id() {
-    // UUID-shaped, unique within the process: a per-book random half and a counter.
-    char buf[40];
-    const std::uint64_t n = ++id_counter_;
-    std::snprintf(buf, sizeof buf, "%s%03x-%012llx", id_prefix().c_str(),
-                  static_cast<unsigned>(n >> 48) & 0xfff,
-                  static_cast<unsigned long long>(n & 0xffffffffffffull));
+  // UUID-shaped, unique within the process: a per-book random half and a counter.
+  std::string next_id() { return id_of(prefix_, ++id_counter_); }
+
+  static std::string prefix_of(std::uint64_t base) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8", static_cast<unsigned>(base >> 32),
+                  static_cast<unsigned>(base >> 16) & 0xffff, static_cast<unsigned>(base) & 0xfff);
     return buf;
   }
 
@@ -163,8 +164,8 @@ class invocation_book {
   std::deque<std::string> timed_out_order_;
   std::size_t outstanding_ = 0;
   std::uint64_t id_counter_ = 0;
-  const std::uint64_t id_base_ = static_cast<std::uint64_t>(
-      std::chrono::steady_clock::now().time_since_epoch().count() * 0x9e3779b97f4a7c15ull);
+  const std::string prefix_ = prefix_of(static_cast<std::uint64_t>(
+      std::chrono::steady_clock::now().time_since_epoch().count() * 0x9e3779b97f4a7c15ull));
 };
 
 }  // namespace inflight::bench::runtime_api

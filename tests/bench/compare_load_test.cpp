@@ -57,6 +57,23 @@ TEST_F(CompareFiles, MissingAndNonFiniteCountersAreReportedNotFatal) {
   EXPECT_THAT(r.out, HasSubstr("n/a"));
 }
 
+TEST_F(CompareFiles, CountersOnlySomePointsHaveAreReadWhenThereAndReportedWhenWrong) {
+  auto doc = nlohmann::json::parse(slurp(sweep("a.json", 1, {1, 2, 4})));
+  doc["benchmarks"][0]["leaks"] = 3;
+  doc["benchmarks"][0]["rss_peak_mb"] = 150.5;
+  doc["benchmarks"][1]["leaks"] = -1;
+  doc["benchmarks"][2]["rss_peak_mb"] = "big";
+  const auto f = load_sweep(write("optional.json", doc.dump()));
+  ASSERT_EQ(f.points.size(), 3u);
+  EXPECT_EQ(f.points.begin()->second.value("leaks"), 3);
+  EXPECT_EQ(f.points.begin()->second.value("rss_peak_mb"), 150.5);
+  EXPECT_THAT(f.problems,
+              ::testing::Contains(HasSubstr("counter leaks is not a number in 0..1e+15")));
+  EXPECT_THAT(f.problems,
+              ::testing::Contains(HasSubstr("counter rss_peak_mb is not a number in 0..1e+09")));
+  EXPECT_EQ(f.problems.size(), 2u) << "a counter a point does not have is no problem";
+}
+
 // ---- files of the wrong shape (issue "Nothing crashes, hangs, orphans or lies") ---------------
 
 // Each mutation keeps the JSON well formed but gives it the wrong shape or a value out of range;
