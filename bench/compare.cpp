@@ -15,6 +15,7 @@
 #include "compare/render_csv.hpp"
 #include "compare/render_svg.hpp"
 #include "compare/render_text.hpp"
+#include "support/build_info.hpp"
 #include "support/flags.hpp"
 
 namespace {
@@ -33,6 +34,8 @@ void write_file(const std::string& flag, const std::string& path, const std::str
 
 int main(int argc, char** argv) {
   using namespace inflight::bench::compare;
+  if (const auto stop = inflight::bench::program_start(argc, argv, "inflight_compare"))
+    return *stop;
   int status = 0;
   try {
     const auto options = parse_compare_options(std::vector<std::string>(argv + 1, argv + argc));

@@ -8,7 +8,7 @@
 // Then P1, io_wait's overshoot over the OS floor for 2 ms and 2 s waits, with the worker's idle
 // path in its futex (no descriptor waited for) and in epoll_wait (a fiber waiting on a pipe).
 //
-//   inflight_fd_wait_bench [--seconds=S] [--rounds=N]   (defaults 3 s, 3 rounds)
+//   inflight_fd_wait_bench [--seconds=S] [--rounds=N] [--version]   (defaults 3 s, 3 rounds)
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -30,6 +30,7 @@
 
 #include "inflight/inflight.hpp"
 #include "support/affinity.hpp"
+#include "support/build_info.hpp"
 
 namespace {
 
@@ -220,6 +221,9 @@ p1_result p1(std::chrono::nanoseconds wait, int samples, bool fd_waiting) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const auto stop = inflight::bench::program_start(argc, argv, "inflight_fd_wait_bench")) {
+    return *stop;
+  }
   double seconds = 3;
   int rounds = 3;
   for (int i = 1; i < argc; ++i) {

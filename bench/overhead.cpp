@@ -24,6 +24,7 @@
 #include "overhead/results.hpp"
 #include "overhead/targets.hpp"
 #include "overhead/timers.hpp"
+#include "support/build_info.hpp"
 
 namespace {
 
@@ -101,11 +102,15 @@ void register_all(overhead_results* out, inflight::slot_limiter* limiter) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const auto stop = inflight::bench::program_start(argc, argv, "inflight_overhead")) {
+    return *stop;
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   const auto vcpus = inflight::detect_vcpus();
   benchmark::AddCustomContext("inflight_version", inflight::version_string);
   benchmark::AddCustomContext("inflight_build_type", INFLIGHT_BUILD_TYPE);
+  inflight::bench::add_build_context();
   benchmark::AddCustomContext("vcpus", std::to_string(vcpus.count) + " (" + vcpus.source + ")");
   overhead_results results;
   inflight::slot_limiter limiter(1024);

@@ -14,7 +14,7 @@
 //      a 300-byte "invocation", a 300-byte "response", a 16-byte "accepted"), with a minimal
 //      epoll server, so the HTTP layer's cost is a ratio.
 //
-//   inflight_runtime_api_bench [--seconds=S]   (default 3 per measurement)
+//   inflight_runtime_api_bench [--seconds=S] [--version]   (default 3 s per measurement)
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -22,10 +22,14 @@
 #include "inflight/topology.hpp"
 #include "runtime_api_bench/loopback.hpp"
 #include "runtime_api_bench/servers.hpp"
+#include "support/build_info.hpp"
 
 using namespace inflight::bench::api_bench;
 
 int main(int argc, char** argv) {
+  if (const auto stop = inflight::bench::program_start(argc, argv, "inflight_runtime_api_bench")) {
+    return *stop;
+  }
   double seconds = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];

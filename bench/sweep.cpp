@@ -21,6 +21,7 @@
 
 #include "inflight/io_wait.hpp"
 #include "inflight/topology.hpp"
+#include "support/build_info.hpp"
 #include "support/flags.hpp"
 #include "sweep/benchmark_flags.hpp"
 #include "sweep/parse.hpp"
@@ -224,6 +225,7 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
 
 int main(int argc, char** argv) {
   keep_standard_descriptors_open();
+  if (const auto stop = program_start(argc, argv, "inflight_sweep")) return *stop;
   std::vector<std::string> original(argv + 1, argv + argc);
   for (const auto& a : original) {
     if (a == "--help" || a == "-h") {

@@ -49,6 +49,8 @@ inline std::string compare_help() {
   --csv=PATH           also write one CSV row per point and file
   --svg=PREFIX         write PREFIX-throughput.svg and PREFIX-p99.svg
   --help               this text
+  --version            the version, and the build: architecture, static or dynamic, compiler,
+                       commit
 )";
 }
 

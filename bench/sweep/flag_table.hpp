@@ -124,7 +124,9 @@ inline std::string sweep_help() {
   for (const auto& f : sweep_flags()) {
     if (f.exec && !in_exec) {
       out +=
-          "  --help              this text\n\nYour own function in its real runtime, instead "
+          "  --help              this text\n  --version           the version, and the build: "
+          "architecture, static or dynamic,\n                      compiler, commit\n\nYour own "
+          "function in its real runtime, instead "
           "of --model (each point starts it afresh):\n";
       in_exec = true;
     }

@@ -15,6 +15,7 @@
 #include "inflight/topology.hpp"
 #include "inflight/version.hpp"
 #include "models/traits.hpp"
+#include "support/build_info.hpp"
 #include "support/measure.hpp"
 #include "support/printable.hpp"
 #include "sweep/plan.hpp"
@@ -61,6 +62,7 @@ inline void add_context(const sweep_description& d, const timer_floor& floor) {
   // What the counters mean; inflight_compare refuses other formats (compare/load.hpp).
   context("inflight_format", "2");
   context("inflight_build_type", INFLIGHT_BUILD_TYPE);
+  add_build_context();  // build_arch, build_linkage, build_compiler, build_commit
   context("vcpus", std::to_string(d.vcpus));
   context("vcpus_available", std::to_string(d.machine.count));
   context("vcpu_source", d.machine.source);

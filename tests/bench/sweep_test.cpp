@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/build_info.hpp"
+#include "support/emulation.hpp"
 #include "support/faults.hpp"
 #include "support/scratch_dir.hpp"
 #include "support/sweep_binary.hpp"
@@ -53,9 +55,14 @@ TEST_F(SweepBinary, AShortSweepWritesJsonWithEveryCounterAndContextKey) {
   const auto doc = nlohmann::json::parse(slurp(json_path));
   for (const char* key :
        {"inflight_version", "inflight_build_type", "vcpus", "vcpu_source", "cpus", "cpu_model",
-        "arch", "kernel", "cgroup_cpu_max", "timer_floor_p50_us", "timer_floor_p99_us", "flags"}) {
+        "arch", "kernel", "cgroup_cpu_max", "timer_floor_p50_us", "timer_floor_p99_us", "flags",
+        "build_arch", "build_linkage", "build_compiler", "build_commit"}) {
     EXPECT_TRUE(doc["context"].contains(key)) << key;
   }
+  // The build the test was compiled in is the sweep's: the same architecture and linkage.
+  EXPECT_EQ(doc["context"]["build_arch"], inflight::bench::build_arch);
+  EXPECT_EQ(doc["context"]["build_linkage"], inflight::bench::build_linkage);
+  EXPECT_EQ(doc["context"]["build_commit"], inflight::bench::build_commit);
   EXPECT_THAT(doc["context"]["flags"].get<std::string>(), ::testing::HasSubstr("--per_vcpu=1,4"));
   ASSERT_EQ(doc["benchmarks"].size(), 2u);
   for (const auto& b : doc["benchmarks"]) {
@@ -170,6 +177,8 @@ TEST_F(SweepBinary, AModelThatCannotStartFailsItsPointAndKeepsTheOthers) {
 }
 
 TEST_F(SweepBinary, ThreadsThatCannotStartFailThePointInsteadOfAborting) {
+  if (!inflight::test::address_space_limits_apply())
+    GTEST_SKIP() << "RLIMIT_AS is not enforced here (qemu-user ignores it)";
   if (under_asan()) GTEST_SKIP() << "ASan reserves terabytes of address space up front";
   // 128 threads of 8 MiB stacks do not fit in 400 MB of address space.
   const auto r = run({"--model=java", "--per_vcpu=64", "--duration=100ms", "--warmup=0"},
@@ -180,6 +189,8 @@ TEST_F(SweepBinary, ThreadsThatCannotStartFailThePointInsteadOfAborting) {
 }
 
 TEST_F(SweepBinary, NoChildOutlivesTheSweep) {
+  if (!inflight::test::child_subreaper_available())
+    GTEST_SKIP() << "no PR_SET_CHILD_SUBREAPER here (qemu-user lacks it)";
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   for (int signals : {1, 2}) {
     const auto json_path = (dir_ / ("run" + std::to_string(signals) + ".json")).string();
@@ -281,6 +292,8 @@ namespace {
 // clean point with fewer slots than it claims. Stacks of 512 MiB under a 256 MiB address-space
 // headroom: the workers start, and no slot gets a stack.
 TEST(SweepModels, SlotsWithoutStacksAreCountedAndFlagged) {
+  if (!inflight::test::address_space_limits_apply())
+    GTEST_SKIP() << "RLIMIT_AS is not enforced here (qemu-user ignores it)";
   auto o = inflight::test::short_options(2);
   o.duration = 50ms;
   o.warmup = 0ms;
