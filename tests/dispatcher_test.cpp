@@ -24,6 +24,7 @@
 #include "inflight/io_wait.hpp"
 #include "inflight/slot_limiter.hpp"
 #include "support/allocation_counter.hpp"
+#include "support/emulation.hpp"
 #include "support/faults.hpp"
 
 namespace {
@@ -242,6 +243,8 @@ constexpr std::size_t big_stack = std::size_t{512} << 20;
 constexpr std::size_t headroom = std::size_t{256} << 20;
 
 TEST(DispatcherFaults, SubmitWhoseStackCannotBeMappedFailsOnceAndDrainReturns) {
+  if (!inflight::test::address_space_limits_apply())
+    GTEST_SKIP() << "RLIMIT_AS is not enforced here (qemu-user ignores it)";
   inflight::dispatcher_options o;
   o.vcpus = 1;
   o.stack_size = big_stack;
@@ -266,6 +269,8 @@ TEST(DispatcherFaults, SubmitWhoseStackCannotBeMappedFailsOnceAndDrainReturns) {
 }
 
 TEST(DispatcherFaults, SlotsWithoutStacksNeverRunAndStopSlotsReturns) {
+  if (!inflight::test::address_space_limits_apply())
+    GTEST_SKIP() << "RLIMIT_AS is not enforced here (qemu-user ignores it)";
   inflight::dispatcher_options o;
   o.vcpus = 2;
   o.stack_size = big_stack;
@@ -604,6 +609,8 @@ TEST(DispatcherHandlerApi, CurrentWorkerNamesTheWorkerRunningTheFiber) {
 }
 
 TEST(DispatcherHandlerApi, OnFailureSeesEachFailedCallsException) {
+  if (!inflight::test::address_space_limits_apply())
+    GTEST_SKIP() << "RLIMIT_AS is not enforced here (qemu-user ignores it)";
   std::mutex m;
   std::vector<std::string> seen;
   inflight::dispatcher_options o;

@@ -46,7 +46,10 @@ TEST(UslFit, PureLittlesLawHasNoContentionAndNoCoherency) {
   EXPECT_NEAR(fit->sigma, 0, 1e-9);
   EXPECT_NEAR(fit->kappa, 0, 1e-12);
   EXPECT_NEAR(fit->lambda, 500, 500 * 1e-9);
-  EXPECT_FALSE(fit->peak());
+  // kappa is rounding residue, on either side of 0 by architecture (arm64 contracts a * b + c
+  // into one fused multiply-add, x86-64's base instruction set cannot): no peak, or one absurdly
+  // far beyond the data.
+  EXPECT_TRUE(!fit->peak() || *fit->peak() > 1e4) << *fit->peak();
 }
 
 TEST(UslFit, NeedsThreeDistinctPoints) {

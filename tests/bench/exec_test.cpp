@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/emulation.hpp"
 #include "support/sweep_binary.hpp"
 
 namespace {
@@ -315,6 +316,8 @@ TEST_F(Exec, EventsGoToTheRuntimeAndTheEnvironmentIsLmis) {
 }
 
 TEST_F(Exec, NoRuntimeProcessOutlivesItsPointOrTheSweep) {
+  if (!inflight::test::child_subreaper_available())
+    GTEST_SKIP() << "no PR_SET_CHILD_SUBREAPER here (qemu-user lacks it)";
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   // A finished sweep: the runtime's grandchildren end with their point, those that left its
   // process group (setsid, setpgid) too.
@@ -406,6 +409,8 @@ TEST_F(Exec, TheRuntimesOutputIsKeptWhereAskedOneFileARun) {
 // What ran is told apart from what the command names: a wrapper script that execs another
 // program is named, in the context, the table and one line at its point.
 TEST_F(Exec, WhichRuntimeRanIsSaidAndAnotherOneIsNamed) {
+  if (!inflight::test::proc_exe_names_the_program())
+    GTEST_SKIP() << "/proc/PID/exe names the emulator here (qemu-user)";
   const std::string sh = fs::canonical("/bin/sh").string(), real = fs::canonical(fake).string();
   auto plain = sweep("serve", {"--per_vcpu=1"});
   EXPECT_EQ(plain.status, 0) << plain.err;

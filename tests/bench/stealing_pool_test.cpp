@@ -8,6 +8,7 @@
 #include <chrono>
 #include <system_error>
 
+#include "support/emulation.hpp"
 #include "support/faults.hpp"
 
 namespace {
@@ -42,6 +43,8 @@ TEST(StealingPool, AnIdleThreadStealsWorkQueuedAsItWentToSleep) {
 }
 
 TEST(StealingPool, AThreadThatCannotStartIsAnErrorNotATerminate) {
+  if (!inflight::test::address_space_limits_apply())
+    GTEST_SKIP() << "RLIMIT_AS is not enforced here (qemu-user ignores it)";
   // No room for one more 8 MiB thread stack.
   inflight::test::address_space_limit limit(std::size_t{2} << 20);
   EXPECT_THROW(inflight::bench::stealing_pool(4, {}), std::system_error);
