@@ -5,13 +5,16 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "compare/analysis.hpp"
+#include "compare/cost.hpp"
 #include "compare/load.hpp"
 #include "compare/options.hpp"
+#include "compare/render_cost.hpp"
 #include "compare/render_csv.hpp"
 #include "compare/render_svg.hpp"
 #include "compare/render_text.hpp"
@@ -51,6 +54,11 @@ int main(int argc, char** argv) {
     }
     const comparison c = build_comparison(std::move(files), options);
     std::fputs(render_report(c, options).c_str(), stdout);
+    std::optional<cost_report> cost;
+    if (!options.price_per_hour.empty()) {
+      cost = price(c, options);
+      std::fputs(render_cost(c, *cost, options.format == "md").c_str(), stdout);
+    }
     // A handler project can gate its CI on this: 1 when some curve has no cap that meets the
     // budget (and the CPU target), each reason printed above.
     for (const auto& a : c.curves) {
@@ -58,12 +66,13 @@ int main(int argc, char** argv) {
     }
     if (!options.csv.empty()) {
       std::ostringstream csv;
-      write_csv(csv, c);
+      write_csv(csv, c, cost ? &*cost : nullptr);
       write_file("--csv", options.csv, csv.str());
     }
     if (!options.svg_prefix.empty()) {
       write_file("--svg", options.svg_prefix + "-throughput.svg", throughput_svg(c));
       write_file("--svg", options.svg_prefix + "-p99.svg", p99_svg(c));
+      if (cost) write_file("--svg", options.svg_prefix + "-cost.svg", cost_svg(c, *cost));
     }
   } catch (const compare_error& e) {
     std::fprintf(stderr, "inflight_compare: %s\n", inflight::bench::one_line(e.what()).c_str());

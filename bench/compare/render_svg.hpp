@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compare/analysis.hpp"
+#include "compare/cost.hpp"
 #include "compare/render_text.hpp"
 
 namespace inflight::bench::compare {
@@ -63,10 +64,17 @@ inline std::string tick_label(double v) {
   return fmt::format("{:g}", v);
 }
 
+/// A point ringed and named on a chart (a cost choice).
+struct chart_mark {
+  double x = 0, y = 0;
+  std::string text, color;
+};
+
 /// A self-contained SVG line chart with a log2 x-axis.
 inline std::string line_chart_svg(const std::string& title, const std::string& x_title,
                                   const std::string& y_title,
-                                  const std::vector<chart_series>& series) {
+                                  const std::vector<chart_series>& series,
+                                  const std::vector<chart_mark>& marks = {}) {
   const double width = 900, height = 480, left = 80, right = 290, top = 50, bottom = 60;
   const double plot_w = width - left - right, plot_h = height - top - bottom;
   double x_min = 1, x_max = 2, y_max = 0;
@@ -153,6 +161,16 @@ inline std::string line_chart_svg(const std::string& title, const std::string& x
         xml_escape(s.name.size() > 40 ? s.name.substr(0, 39) + "~" : s.name));
     legend_y += 20;
   }
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    const auto& m = marks[i];
+    if (!(m.x > 0) || !std::isfinite(m.y)) continue;
+    const double x = px(m.x), y = py(std::min(m.y, y_top));
+    svg += fmt::format(
+        "<g class=\"mark\" data-label=\"{0}\">\n<circle cx=\"{1:.1f}\" cy=\"{2:.1f}\" r=\"8\" "
+        "fill=\"none\" stroke=\"{3}\" stroke-width=\"2\"/>\n<text x=\"{4:.1f}\" y=\"{5:.1f}\" "
+        "fill=\"{3}\">{0}</text>\n</g>\n",
+        xml_escape(m.text), x, y, m.color, x + 10, y - 10 - 14 * static_cast<double>(i));
+  }
   svg += "</svg>\n";
   return svg;
 }
@@ -219,6 +237,37 @@ inline std::string p99_svg(const comparison& c) {
   return line_chart_svg("p99 latency against concurrency per vCPU",
                         "concurrency per vCPU (invocations in flight / vCPUs, log2 scale)",
                         "p99 latency (ms)", series);
+}
+
+/// Cost per million invocations against per-vCPU concurrency: one line per priced curve, the
+/// cheapest, fastest and balanced choices ringed and named.
+inline std::string cost_svg(const comparison& c, const cost_report& r) {
+  std::vector<chart_series> series;
+  for (const auto& cc : r.curves) {
+    const auto& a = c.curves[cc.curve];
+    chart_series data{fmt::format("{} {} {}", file_tag(a.file), a.model, c.files[a.file].label),
+                      {},
+                      palette(cc.curve),
+                      "",
+                      true};
+    for (const auto& cap : cc.caps)
+      data.points.emplace_back(static_cast<double>(cap.per_vcpu), cap.per_million_usd);
+    series.push_back(data);
+  }
+  std::vector<chart_mark> marks;
+  for (const auto& choice : r.choices) {
+    if (!choice.curve) continue;
+    const auto& cap = r.curves[*choice.curve].caps[*choice.cap];
+    marks.push_back(
+        {static_cast<double>(cap.per_vcpu), cap.per_million_usd,
+         fmt::format("{}: {} per_vCPU {}", choice.strategy,
+                     file_tag(c.curves[r.curves[*choice.curve].curve].file), cap.per_vcpu),
+         "#000000"});
+  }
+  return line_chart_svg(
+      fmt::format("Cost per million invocations at {:.0f} requests/s (your prices)", r.target_rps),
+      "concurrency per vCPU (invocations in flight / vCPUs, log2 scale)",
+      "USD per million invocations", series, marks);
 }
 
 }  // namespace inflight::bench::compare
