@@ -112,18 +112,24 @@ inline cost_report price(const comparison& c, const compare_options& o) {
                       request_charge;
       cap.per_million_usd = cap.month_usd / (requests_per_month / 1e6);
       if (const auto t = tail_of(p)) cap.tail_us = t->us;
-      if (!cap.tail_us) {
-        cap.excluded = "too few samples for a tail";
-      } else if (!(a.rec.budget_us > 0) || *cap.tail_us > a.rec.budget_us) {
-        cap.excluded = a.rec.budget_us > 0
-                           ? fmt::format("over the {:.3f} ms budget", a.rec.budget_us / 1e3)
-                           : "no latency budget";
-      } else if (p.rss_peak_mb && *p.rss_peak_mb > env_memory_mb) {
-        cap.excluded = fmt::format("needs {:.0f} MB, over {:.0f}", *p.rss_peak_mb, env_memory_mb);
-      } else if (o.cpu_target < 1.0 && p.cpu_util && *p.cpu_util > o.cpu_target + 1e-9) {
-        cap.excluded = fmt::format("CPU over {:.0f}%", o.cpu_target * 100);
-      } else if (a.leaked_per_vcpu && p.per_vcpu >= *a.leaked_per_vcpu) {
-        cap.excluded = fmt::format("invocations not kept apart at per_vCPU {}", *a.leaked_per_vcpu);
+      switch (limit_of(p, a.rec.budget_us, o.cpu_target, env_memory_mb)) {
+        case cap_limit::tail:
+          cap.excluded = !cap.tail_us ? "too few samples for a tail"
+                         : !(a.rec.budget_us > 0)
+                             ? "no latency budget"
+                             : fmt::format("over the {:.3f} ms budget", a.rec.budget_us / 1e3);
+          break;
+        case cap_limit::memory:
+          cap.excluded = fmt::format("needs {:.0f} MB, over {:.0f}", *p.rss_peak_mb, env_memory_mb);
+          break;
+        case cap_limit::cpu:
+          cap.excluded = fmt::format("CPU over {:.0f}%", o.cpu_target * 100);
+          break;
+        case cap_limit::none:
+          if (a.leaked_per_vcpu && p.per_vcpu >= *a.leaked_per_vcpu) {
+            cap.excluded =
+                fmt::format("invocations not kept apart at per_vCPU {}", *a.leaked_per_vcpu);
+          }
       }
       cc.caps.push_back(std::move(cap));
     }

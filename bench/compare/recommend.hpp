@@ -86,6 +86,21 @@ struct recommendation {
   std::string why;
 };
 
+/// What holds a cap back from being chosen, in the order checked: its tail latency (over the
+/// budget, or too few samples for any), its memory (rss_peak_mb over `memory_mb`; 0: no limit),
+/// its CPU (over `cpu_target`, a fraction; 1: no limit). The recommendation and the cost's choices
+/// (compare/cost.hpp) both hold caps to it.
+enum class cap_limit { none, tail, memory, cpu };
+inline cap_limit limit_of(const curve_point& p, double budget_us, double cpu_target,
+                          double memory_mb) {
+  const auto tail = tail_of(p);
+  if (!tail || !(budget_us > 0) || tail->us > budget_us) return cap_limit::tail;
+  if (memory_mb > 0 && p.rss_peak_mb && *p.rss_peak_mb > memory_mb) return cap_limit::memory;
+  // At the default 100% there is no CPU limit: a saturated point reads 100.4% by accounting.
+  if (cpu_target < 1.0 && p.cpu_util && *p.cpu_util > cpu_target + 1e-9) return cap_limit::cpu;
+  return cap_limit::none;
+}
+
 /// The largest per-vCPU concurrency up to the knee (each doubling to it raised throughput by 10%
 /// or more) whose tail latency stays within the budget and whose CPU stays within `cpu_target`
 /// (a fraction; 1 = 100%). The tail is p99 where the point has the samples for it, else the
@@ -124,18 +139,10 @@ inline recommendation recommend(const std::vector<curve_point>& c, std::size_t v
   std::optional<std::size_t> best;
   bool cpu_bound = false, memory_bound = false;
   for (std::size_t i = 0; i < stop; ++i) {
-    const auto tail = tail_of(c[i]);
-    if (!tail || tail->us > r.budget_us) continue;
-    if (memory_mb > 0 && c[i].rss_peak_mb && *c[i].rss_peak_mb > memory_mb) {
-      memory_bound = true;
-      continue;
-    }
-    // At the default 100% there is no CPU limit: a saturated point reads 100.4% by accounting.
-    if (cpu_target < 1.0 && c[i].cpu_util && *c[i].cpu_util > cpu_target + 1e-9) {
-      cpu_bound = true;
-      continue;
-    }
-    best = i;
+    const cap_limit limit = limit_of(c[i], r.budget_us, cpu_target, memory_mb);
+    memory_bound = memory_bound || limit == cap_limit::memory;
+    cpu_bound = cpu_bound || limit == cap_limit::cpu;
+    if (limit == cap_limit::none) best = i;
   }
   if (!best) {
     r.why = fmt::format(
