@@ -37,7 +37,10 @@ std::vector<i64> edges() {
                      -501, 999, 1000, 1001, -1000, 1'500'000, max, min, max - 1, min + 1};
   if (ratio::den == 1) {
     for (i64 edge : {max / ratio::num, min / ratio::num}) {
-      for (i64 step : {-1, 0, 1}) v.push_back(edge + step);
+      for (i64 step : {-1, 0, 1}) {
+        i64 count = 0;
+        if (!__builtin_add_overflow(edge, step, &count)) v.push_back(count);  // ns: edge is max
+      }
     }
   }
   return v;
