@@ -115,7 +115,10 @@ set -e
 
 step "inflight_overhead, one group"
 in_root /inflight/bin/inflight_overhead --benchmark_filter='^Limiter' --benchmark_min_time=0.05 \
-  >"$root/out/overhead.txt"
+  >"$root/out/overhead.txt" 2>"$root/out/overhead.err" || {
+  cat "$root/out/overhead.err" >&2
+  exit 1
+}
 tail -n 3 "$root/out/overhead.txt"
 
 step "what the programs wrote"
