@@ -81,17 +81,6 @@ inline std::string compare_help() {
 }
 
 namespace detail {
-inline std::vector<std::string> split_list(const std::string& value) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  for (;;) {
-    const auto comma = value.find(',', start);
-    items.push_back(value.substr(start, comma - start));
-    if (comma == std::string::npos) return items;
-    start = comma + 1;
-  }
-}
-
 // A per-file list holds one value for every file or one per file.
 inline void check_per_file(const char* flag, std::size_t given, std::size_t files) {
   if (given > 1 && given != files) {
@@ -114,7 +103,6 @@ inline bool has(const std::vector<std::string>& args, const std::string& prefix)
 inline compare_options parse_compare_options(const std::vector<std::string>& args) {
   using detail::check_per_file;
   using detail::has;
-  using detail::split_list;
   compare_options o;
   for (const auto& arg : args) {
     if (arg == "--help" || arg == "-h") {

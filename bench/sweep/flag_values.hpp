@@ -13,6 +13,7 @@
 #include "inflight/distribution.hpp"
 #include "inflight/limits.hpp"
 #include "models/traits.hpp"
+#include "support/flags.hpp"
 #include "sweep/flag_table.hpp"
 #include "sweep/options.hpp"
 
@@ -123,13 +124,7 @@ inline std::vector<std::size_t> parse_per_vcpu(const std::string& text, std::siz
     }
     if (out.back() != hi) out.push_back(hi);
   } else {
-    std::size_t start = 0;
-    for (;;) {
-      const auto comma = text.find(',', start);
-      out.push_back(one(text.substr(start, comma - start)));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    for (const auto& item : split_list(text)) out.push_back(one(item));
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -143,15 +138,10 @@ inline std::vector<model> parse_models(const std::string& text) {
     for (const auto& t : model_table) out.push_back(t.id);
     return out;
   }
-  std::size_t start = 0;
-  for (;;) {
-    const auto comma = text.find(',', start);
-    const std::string name = text.substr(start, comma - start);
+  for (const auto& name : split_list(text)) {
     const auto m = model_by_name(name);
     if (!m) usage("model", text, "unknown model '" + name + "'; " + valid);
     if (std::find(out.begin(), out.end(), *m) == out.end()) out.push_back(*m);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return out;
 }
