@@ -175,6 +175,11 @@ inline std::string line_chart_svg(const std::string& title, const std::string& x
   return svg;
 }
 
+/// A curve's name in a chart's legend: "A fiber AMD EPYC, 2 vCPU, x86_64".
+inline std::string series_name(const comparison& c, const curve_analysis& a) {
+  return fmt::format("{} {} {}", file_tag(a.file), a.model, c.files[a.file].label);
+}
+
 inline const char* palette(std::size_t i) {
   static const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                  "#9467bd", "#8c564b", "#e377c2", "#17becf"};
@@ -190,7 +195,7 @@ inline std::string throughput_svg(const comparison& c) {
     const auto& a = c.curves[k];
     const sweep_file& f = c.files[a.file];
     const double v = static_cast<double>(f.vcpus);
-    const std::string name = fmt::format("{} {} {}", file_tag(a.file), a.model, f.label);
+    const std::string name = series_name(c, a);
     chart_series data{name, {}, palette(k), "", true};
     for (const auto& p : a.points)
       data.points.emplace_back(static_cast<double>(p.per_vcpu), p.throughput / v);
@@ -224,11 +229,7 @@ inline std::string p99_svg(const comparison& c) {
   std::vector<chart_series> series;
   for (std::size_t k = 0; k < c.curves.size(); ++k) {
     const auto& a = c.curves[k];
-    chart_series data{fmt::format("{} {} {}", file_tag(a.file), a.model, c.files[a.file].label),
-                      {},
-                      palette(k),
-                      "",
-                      true};
+    chart_series data{series_name(c, a), {}, palette(k), "", true};
     for (const auto& p : a.points) {
       if (p.p99_us) data.points.emplace_back(static_cast<double>(p.per_vcpu), *p.p99_us / 1e3);
     }
@@ -245,11 +246,7 @@ inline std::string cost_svg(const comparison& c, const cost_report& r) {
   std::vector<chart_series> series;
   for (const auto& cc : r.curves) {
     const auto& a = c.curves[cc.curve];
-    chart_series data{fmt::format("{} {} {}", file_tag(a.file), a.model, c.files[a.file].label),
-                      {},
-                      palette(cc.curve),
-                      "",
-                      true};
+    chart_series data{series_name(c, a), {}, palette(cc.curve), "", true};
     for (const auto& cap : cc.caps)
       data.points.emplace_back(static_cast<double>(cap.per_vcpu), cap.per_million_usd);
     series.push_back(data);
