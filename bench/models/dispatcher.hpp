@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "inflight/dispatcher.hpp"
-#include "point/open_loop.hpp"
 #include "point/runner.hpp"
+#include "point/worker_open_loop.hpp"
 
 namespace inflight::bench::detail {
 
@@ -30,22 +30,16 @@ class dispatcher_model final : public subject {
     if (ctx.spec.mode == loop_mode::closed) {
       d_->run_slots(ctx.spec.in_flight(), [&ctx](std::size_t i) { ctx.invoke_closed(i); });
     } else {
-      loop_.emplace(ctx, r);
-      d_->run_slots(ctx.spec.in_flight(), [this](std::size_t i) { loop_->serve(i); });
-      try {
-        loop_->start();
-      } catch (...) {  // no generator: the slots end before the context does
-        loop_->finish();
-        d_->stop_slots();
-        throw;
-      }
+      loop_.emplace(ctx, d_->workers());
+      d_->run_slots(loop_->slots(), [this](std::size_t i) { loop_->run(i); });
     }
   }
   double occupancy() const override { return loop_ ? loop_->occupancy() : 0; }
   void stop(point_result& r) override {
-    if (loop_) loop_->finish();
+    if (loop_) loop_->finish(r);
     d_->stop_slots();
     // A slot whose stack could not be mapped never ran: the point had fewer slots than it claims.
+    // (In the open loop a generator that could not start is one too: its worker got no arrivals.)
     r.unstarted = d_->unstarted();
     r.failed += r.unstarted;
   }
@@ -53,7 +47,7 @@ class dispatcher_model final : public subject {
  private:
   std::size_t workers_per_vcpu_;
   std::optional<dispatcher> d_;
-  std::optional<open_loop> loop_;  // destroyed first: its queue closes before the slots stop
+  std::optional<worker_open_loop> loop_;  // destroyed first: its lanes close before the slots stop
 };
 
 }  // namespace inflight::bench::detail

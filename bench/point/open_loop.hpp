@@ -1,13 +1,16 @@
 #pragma once
-// The open loop of the in-process models: an arrival generator on the point's schedule
-// (arrival_schedule.hpp), a slot_limiter that throttles arrivals beyond the point's concurrency
-// (LMI's 429), and a queue every slot pulls its next invocation from, like a runtime asking /next.
+// The open loop of the thread- and process-based models: one arrival generator thread on the
+// point's schedule (arrival_schedule.hpp), a slot_limiter that throttles arrivals beyond the
+// point's concurrency (LMI's 429), and a queue every slot pulls its next invocation from, like a
+// runtime asking /next. The dispatcher's models generate on every worker instead
+// (worker_open_loop.hpp).
 
 #include <boost/fiber/buffered_channel.hpp>
 #include <chrono>
-#include <functional>
+#include <cstdint>
 #include <thread>
 
+#include "inflight/histogram.hpp"
 #include "inflight/io_wait.hpp"
 #include "inflight/slot_limiter.hpp"
 #include "point/arrival_schedule.hpp"
@@ -28,26 +31,49 @@ inline std::size_t next_pow2(std::size_t n) {
   return p;
 }
 
-// Issues the point's arrivals at their scheduled times until the window ends; `admit` returns
-// false for a throttle. Runs on a thread of its own with a 1 ns timer slack. An arrival already
-// due is issued at once, never after a sleep (a past-due sleep costs a timer wake-up, 30 us here,
-// and a generator that pays it falls behind for good at high rates); how late each counted
-// arrival was issued goes to r.arrival_lag, so a point whose generator could not keep up says so
-// (wrk2's rule: latency from the intended start, and a generator that shows when it falls
-// behind).
-inline void generate_arrivals(point_context& ctx, point_result& r,
-                              const std::function<bool(steady::time_point, bool)>& admit) {
-  set_timer_slack(std::chrono::nanoseconds(1));
-  arrival_schedule schedule(ctx.spec, ctx.start, ctx.window_end);
+// What one generator counted of the arrivals it issued in the window: how many, how many were
+// throttled, and how late each was issued. Each generator keeps its own; add_to() sums them.
+struct arrival_tally {
+  std::uint64_t arrivals = 0;
+  std::uint64_t throttled = 0;
+  latency_histogram lag;
+  void add_to(point_result& r) const {
+    r.arrivals += arrivals;
+    r.throttled += throttled;
+    r.arrival_lag.merge(lag);
+  }
+};
+
+// Issues `schedule`'s arrivals at their times until the window ends; `admit` returns false for a
+// throttle. An arrival already due is issued at once, never after a sleep (a past-due sleep costs
+// a timer wake-up, 30 us here, and a generator that pays it falls behind for good at high rates);
+// how late each counted arrival was issued goes to t.lag, so a point whose generator could not
+// keep up says so (wrk2's rule: latency from the intended start, and a generator that shows when
+// it falls behind). On a fiber it sleeps in its worker's idle path; on a plain thread in
+// clock_nanosleep at that thread's timer slack.
+template <class Admit>
+void generate_arrivals(const point_context& ctx, arrival_schedule& schedule, arrival_tally& t,
+                       Admit&& admit) {
   for (auto due = schedule.next(); due < ctx.window_end; due = schedule.next()) {
-    if (steady::now() < due) io_wait_until(due);  // on this plain thread: clock_nanosleep
+    if (steady::now() < due) io_wait_until(due);
     const bool counted = ctx.in_window(due);
     if (counted) {
-      ++r.arrivals;
-      r.arrival_lag.record(ns_between(due, steady::now()));
+      ++t.arrivals;
+      t.lag.record(ns_between(due, steady::now()));
     }
-    if (!admit(due, counted) && counted) ++r.throttled;
+    if (!admit(due, counted) && counted) ++t.throttled;
   }
+}
+
+// The whole schedule from one plain thread (the java, dotnet and python models), with a 1 ns timer
+// slack, straight into `r`.
+template <class Admit>
+void generate_arrivals(point_context& ctx, point_result& r, Admit&& admit) {
+  set_timer_slack(std::chrono::nanoseconds(1));
+  arrival_schedule schedule(ctx.spec, ctx.start, ctx.window_end);
+  arrival_tally t;
+  generate_arrivals(ctx, schedule, t, admit);
+  t.add_to(r);
 }
 
 // Arrivals admitted by a slot_limiter (a throttle when it is full) wait in a queue from which

@@ -31,6 +31,16 @@ enum class loop_mode { closed, open };
 /// The gaps between open-loop arrivals.
 enum class arrival_process { poisson, uniform };
 
+/// One stage of an open loop's rate profile: the rate goes linearly from `from` to `to` arrivals
+/// per second over `length` (equal rates: a constant stage; two constant stages: a step).
+struct rate_stage {
+  double from = 0, to = 0;
+  std::chrono::nanoseconds length{0};
+  bool operator==(const rate_stage& o) const {
+    return from == o.from && to == o.to && length == o.length;
+  }
+};
+
 /// What an exec point runs: the user's runtime process, driven through a local Runtime API
 /// (bench/exec/exec_subject.hpp) instead of an in-process handler.
 struct exec_spec {
@@ -61,6 +71,9 @@ struct point_spec {
   std::vector<int> usable_cpus;  // every CPU this process may use (detected once); empty: detected
   loop_mode mode = loop_mode::closed;
   double rate = 0;  // open loop: arrivals per second in total
+  // Open loop: the window's rate stages, back to back from its start (their lengths sum to
+  // `duration`); empty: `rate` throughout. The warm-up runs at the first stage's rate.
+  std::vector<rate_stage> stages;
   arrival_process arrivals = arrival_process::poisson;
   std::chrono::nanoseconds warmup{0}, duration{std::chrono::seconds(1)};
   std::uint64_t seed = 1;

@@ -56,6 +56,8 @@ inline std::vector<std::pair<const char*, double>> row_counters(const point_row&
   c["interference"] = row.interference.empty() ? 0 : 1;
   c["arrival_lag_p99_us"] = row.arrival_lag_p99_us;
   c["arrival_lag_max_us"] = row.arrival_lag_max_us;
+  c["arrival_lag_bound_us"] = arrival_lag_bound_us(row.floor_p99_us);
+  c["arrival_lagging"] = row.lagging ? 1 : 0;
   c["unstarted"] = row.unstarted;
   if (row.exec) {
     c["runtime_cpu_us_per_call"] = row.runtime_cpu_us_per_call;

@@ -95,8 +95,8 @@ inline std::string format_table(const sweep_description& d, const std::vector<po
   }
   if (lagging) {
     out +=
-        "! The arrival generator fell behind at these points (lag p99 above 1 ms or 1% of the mean "
-        "latency): they measured the generator, not the model; lower --rate.\n";
+        "! The arrival generator fell behind at these points (lag p99 above 1.5x the timer floor's "
+        "p99, or 50 us): their offered load was not the schedule's; lower --rate.\n";
   }
   if (std::any_of(rows.begin(), rows.end(), [](const point_row& r) { return r.repetitions > 1; })) {
     out += fmt::format("\nRepetitions: each row above is the median repetition by throughput.\n");

@@ -27,6 +27,13 @@ inline std::string figure(double v, int precision, const char* unknown = "n/a") 
   return std::isnan(v) ? std::string(unknown) : fmt::format("{:.{}f}", v, precision);
 }
 
+/// How late an open loop's generator may issue arrivals (p99) before its point is flagged: 1.5x the
+/// point's timer floor p99, or 50 us where that is larger. A sleep cannot wake earlier than the
+/// floor, so a generator within this bound issued its arrivals as well as the machine allows.
+inline double arrival_lag_bound_us(double floor_p99_us) {
+  return std::max(50.0, 1.5 * floor_p99_us);
+}
+
 /// One point's figures, as reported everywhere.
 struct point_row {
   std::string name;
@@ -47,7 +54,8 @@ struct point_row {
   double littles_law_check = 0;  // throughput * mean latency / in-flight; about 1 when consistent
   double workers = 0, threads = 0, processes = 0;
   double arrival_lag_p99_us = 0, arrival_lag_max_us = 0;  // open loop: the generator's lateness
-  bool lagging = false;  // open loop: the generator fell behind (p99 lag > 1 ms or 1% of mean)
+  bool lagging =
+      false;  // open loop: the generator fell behind (lag p99 above arrival_lag_bound_us)
   double unstarted = 0;  // slots that never ran (no memory for their stack); also in failed
   // With --benchmark_repetitions: how many, and the spread around this (median) repetition.
   std::size_t repetitions = 1;
@@ -156,8 +164,7 @@ inline point_row make_row(const sweep_description& d, const std::string& subject
   row.processes = static_cast<double>(r.processes);
   row.arrival_lag_p99_us = us(r.arrival_lag.percentile(99));
   row.arrival_lag_max_us = us(r.arrival_lag.max());
-  row.lagging =
-      d.open() && (row.arrival_lag_p99_us > 1000 || row.arrival_lag_p99_us > 0.01 * row.mean_us);
+  row.lagging = d.open() && row.arrival_lag_p99_us > arrival_lag_bound_us(row.floor_p99_us);
   row.unstarted = static_cast<double>(r.unstarted);
   if (r.exec) {
     detail::add_exec_figures(row, r);
