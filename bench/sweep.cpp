@@ -16,7 +16,9 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "inflight/io_wait.hpp"
@@ -24,12 +26,15 @@
 #include "support/build_info.hpp"
 #include "support/flags.hpp"
 #include "sweep/benchmark_flags.hpp"
+#include "sweep/find_point.hpp"
 #include "sweep/parse.hpp"
 #include "sweep/plan.hpp"
 #include "sweep/progress.hpp"
 #include "sweep/render_context.hpp"
 #include "sweep/render_counters.hpp"
 #include "sweep/render_csv.hpp"
+#include "sweep/render_find.hpp"
+#include "sweep/render_seconds.hpp"
 #include "sweep/render_table.hpp"
 #include "sweep/repetitions.hpp"
 #include "sweep/result_file.hpp"
@@ -72,7 +77,9 @@ struct sweep_run {
   std::vector<failed_point> failures;
   std::ofstream csv;
   std::string csv_path;
-  std::string csv_error;          // the first write error, reported at the end
+  std::string csv_error;                   // the first write error, reported at the end
+  std::ofstream seconds_csv, seconds_svg;  // open loop: the per-second series (--seconds_*)
+  std::string seconds_csv_path, seconds_svg_path, seconds_error;
   double first_floor_p99_us = 0;  // the sweep's first timer-floor probe, the interference baseline
   std::unique_ptr<progress_line> progress;
   std::map<const planned_point*, std::size_t> runs;  // how often each point has run (repetitions)
@@ -118,21 +125,6 @@ void run_reference(sweep_run* run) {
                one_line(log).c_str());
 }
 
-// Why a point that ran has no figures, or "".
-std::string empty_point(const point_result& r) {
-  if (r.exec && r.completed == 0 && r.timeouts != 0) {
-    return "the runtime stopped answering: " + std::to_string(r.timeouts) +
-           " invocations timed out (no answer by their deadline + 1 s) and none completed";
-  }
-  if (r.completed == 0) {
-    // Nothing completed in the window (every call failed, or none finished): not a row of zeros.
-    return r.failed != 0
-               ? "no invocation completed in the window; " + std::to_string(r.failed) + " failed"
-               : "no invocation completed in the window";
-  }
-  return "";
-}
-
 // One point of the plan, as Google Benchmark runs it (once).
 void run_one(benchmark::State& state, sweep_run* run, const planned_point* point) {
   if (interrupted) {
@@ -150,7 +142,15 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
   }
   point_result r;
   std::string error;
+  std::optional<rate_search> search;
   for (auto _ : state) {
+    if (run->plan.run.find) {
+      search = search_point(
+          run->plan, *point, run->first_floor_p99_us, run->reference,
+          [&](const std::string& probe, double f) { run->progress->tick(probe, f); },
+          [&] { return ++run->runs[point]; });
+      continue;
+    }
     try {
       r = measure(
           run->plan, *point, [&](double f) { run->progress->tick(name, f); }, this_run,
@@ -159,7 +159,11 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
       error = e.what();
     }
   }
-  if (!log.empty()) {
+  if (search) {
+    run->progress->clear();
+    std::fputs(probe_lines(name, *search).c_str(), stderr);
+    if (!search->best) error = no_rate_sustained(*search);
+  } else if (!log.empty()) {
     run->progress->clear();
     std::fprintf(
         stderr, "inflight_sweep: %s: the runtime's output is in %s%s\n", name.c_str(),
@@ -168,7 +172,7 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
             ? (" (cut at 64 MiB: " + std::to_string(r.log_dropped) + " bytes dropped)").c_str()
             : "");
   }
-  if (error.empty()) error = empty_point(r);
+  if (error.empty() && !search) error = empty_point(r);
   if (!error.empty()) {
     // The point failed (its subject could not start, or nothing completed); every finished point
     // is kept and the sweep goes on.
@@ -180,7 +184,8 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
     run->progress->failed();
     return;
   }
-  const point_row row = make_row(run->plan.run, *point, r, run->first_floor_p99_us);
+  const point_row row = search ? search_row(name, *search)
+                               : make_row(run->plan.run, *point, r, run->first_floor_p99_us);
   if (!row.interference.empty()) {
     run->progress->clear();
     std::fprintf(stderr, "inflight_sweep: %s: interference: %s\n", name.c_str(),
@@ -199,6 +204,10 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
                  name.c_str(), row.unmeasured.c_str());
   }
   set_counters(state, row);
+  set_second_counters(state, row);
+  if (search) {
+    for (const auto& [counter, value] : probe_counters(*search)) state.counters[counter] = value;
+  }
   std::string label;
   if (!row.interference.empty()) label = "interference: " + row.interference;
   if (!row.error_types.empty()) {
@@ -217,6 +226,13 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
   if (run->csv.is_open() && run->csv_error.empty()) {
     write_csv_row(run->csv, row);
     if (!run->csv) run->csv_error = "write failed: " + std::string(std::strerror(errno));
+  }
+  if (run->seconds_csv.is_open() && run->seconds_error.empty()) {
+    write_seconds_csv_rows(run->seconds_csv, row);
+    if (!run->seconds_csv) {
+      run->seconds_error = "--seconds_csv=" + run->seconds_csv_path +
+                           ": write failed: " + std::string(std::strerror(errno));
+    }
   }
   run->progress->finished(name, row.throughput, row.p99_us);
 }
@@ -258,6 +274,19 @@ int main(int argc, char** argv) {
                           ": cannot write: " + std::string(std::strerror(errno)));
       }
     }
+    run.seconds_csv_path = options.seconds_csv;
+    run.seconds_svg_path = options.seconds_svg;
+    for (auto [flag, path, out] :
+         {std::tuple{"seconds_csv", &run.seconds_csv_path, &run.seconds_csv},
+          std::tuple{"seconds_svg", &run.seconds_svg_path, &run.seconds_svg}}) {
+      if (path->empty()) continue;
+      out->open(*path);
+      if (*out && out == &run.seconds_csv) write_seconds_csv_header(*out);
+      if (!*out) {
+        throw usage_error(std::string("--") + flag + "=" + *path +
+                          ": cannot write: " + std::string(std::strerror(errno)));
+      }
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "inflight_sweep: %s\n", one_line(e.what()).c_str());
     return 2;
@@ -287,7 +316,9 @@ int main(int argc, char** argv) {
       points, std::chrono::duration<double>(run.plan.run.warmup + run.plan.run.duration).count(),
       isatty(STDERR_FILENO) != 0);
   auto display = make_reporter(gb.format, gb.use_color(isatty(STDOUT_FILENO) != 0), gb.tabular);
-  tee_reporter both(*display, json_out.get());
+  tee_reporter both(*display, json_out.get(), [](const std::string& counter) {
+    return is_second_counter(counter) || is_probe_counter(counter);
+  });
   benchmark::RunSpecifiedBenchmarks(&both);
   benchmark::Shutdown();
 
@@ -295,6 +326,9 @@ int main(int argc, char** argv) {
   const bool machine_stdout = gb.format != "console";
   std::fputs(format_table(run.plan.run, with_repetitions(run.rows), floor, run.failures).c_str(),
              machine_stdout ? stderr : stdout);
+  if (run.plan.run.find) {
+    std::fputs(find_table(run.plan.run, run.rows).c_str(), machine_stdout ? stderr : stdout);
+  }
   int status = run.failures.empty() ? 0 : 1;
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
     std::fprintf(stderr, "inflight_sweep: writing to standard output failed: %s\n",
@@ -303,6 +337,18 @@ int main(int argc, char** argv) {
   }
   if (json_out && !json_out->error().empty()) {
     std::fprintf(stderr, "inflight_sweep: %s\n", one_line(json_out->error()).c_str());
+    status = 1;
+  }
+  if (run.seconds_svg.is_open()) {
+    run.seconds_svg << seconds_svg(profile_name(run.plan.run), run.rows);
+    run.seconds_svg.close();
+    if (!run.seconds_svg && run.seconds_error.empty()) {
+      run.seconds_error = "--seconds_svg=" + run.seconds_svg_path +
+                          ": write failed: " + std::string(std::strerror(errno));
+    }
+  }
+  if (!run.seconds_error.empty()) {
+    std::fprintf(stderr, "inflight_sweep: %s\n", one_line(run.seconds_error).c_str());
     status = 1;
   }
   if (!run.csv_error.empty()) {

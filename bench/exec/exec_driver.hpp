@@ -55,11 +55,13 @@ class exec_driver final : public runtime_api::driver {
         ++r_.arrivals;
         r_.arrival_lag.record(ns_between(due_, now));
       }
-      if (s.outstanding() >= c_) {
+      const bool throttled = s.outstanding() >= c_;
+      if (throttled) {
         if (counted) ++r_.throttled;
       } else {
         submit(s, due_);
       }
+      if (counted) count_arrival(r_.seconds, second_index(due_, ctx_.window_start), throttled);
       due_ = schedule_->next();
     }
     if (due_ < ctx_.window_end) s.wake_at(due_);

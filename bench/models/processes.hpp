@@ -93,7 +93,11 @@ class process_model final : public subject {
 
  private:
   void run_child(point_context& ctx, std::size_t i, const int (&out)[2], pid_t parent);
-  void read_latencies(latency_histogram& h);
+  void read_latencies(latency_histogram& h, second_latencies& seconds);
+  // An open loop's result word: the latency in its low 42 bits (all ones: a failure), the second
+  // of the window it arrived in above them.
+  static constexpr int latency_bits = 42;
+  static constexpr std::uint64_t latency_mask = (std::uint64_t{1} << latency_bits) - 1;
   // Ends the arrivals (the children read to the end of the work pipe and exit), or with `kill`
   // kills the children, then reaps them and joins the reader; idempotent.
   void end_children(bool kill) {
@@ -157,7 +161,7 @@ inline void process_model::start(point_context& ctx, point_result& r) {
   r.processes = n;
   r.threads = n;
   // Read latencies while the children run, so no child blocks on a full pipe.
-  reader_ = std::thread([this, &h = r.latency] { read_latencies(h); });
+  reader_ = std::thread([this, &h = r.latency, &s = ctx.seconds()] { read_latencies(h, s); });
   if (!open_) return;
   const int work = res_.work[1];
   try {
@@ -209,12 +213,16 @@ inline void process_model::run_child(point_context& ctx, std::size_t i, const in
       batch.clear();
     }
   };
-  // A counted invocation sends its latency from `from`, or counts a failure.
+  // A counted invocation sends its latency from `from`, or counts a failure; in the open loop the
+  // word's top bits carry the second it arrived in, and a failure is sent too (as latency_bits).
   auto record = [&](bool ok, steady::time_point from, steady::time_point done) {
+    const std::uint64_t second =
+        open_ ? std::uint64_t{second_index(from, ctx.window_start)} << latency_bits : 0;
     if (ok) {
-      send(ns_between(from, done));
+      send(second | std::min<std::uint64_t>(ns_between(from, done), latency_mask - 1));
     } else {
       shared->children[i].failed.fetch_add(1);
+      if (open_) send(second | latency_mask);
     }
   };
   if (!open_) {
@@ -241,8 +249,9 @@ inline void process_model::run_child(point_context& ctx, std::size_t i, const in
   _exit(0);
 }
 
-// Reads every child's latencies into `h` until each pipe ends, closing each as it does.
-inline void process_model::read_latencies(latency_histogram& h) {
+// Reads every child's latencies into `h` (and an open loop's into `seconds` too) until each pipe
+// ends, closing each as it does.
+inline void process_model::read_latencies(latency_histogram& h, second_latencies& seconds) {
   std::vector<pollfd> fds;
   for (int fd : res_.results) fds.push_back(pollfd{fd, POLLIN, 0});
   std::size_t open_fds = fds.size();
@@ -267,7 +276,18 @@ inline void process_model::read_latencies(latency_histogram& h) {
       for (std::size_t j = 0; j < whole; ++j) {
         std::uint64_t v;
         std::memcpy(&v, raw + j * 8, 8);
-        h.record(v);
+        if (!open_) {
+          h.record(v);
+          continue;
+        }
+        const std::uint64_t ns = v & latency_mask;
+        const auto second = static_cast<std::uint32_t>(v >> latency_bits);
+        if (ns == latency_mask) {
+          seconds.failed(second);
+        } else {
+          h.record(ns);
+          seconds.record(&ns, &second, 1);
+        }
       }
       rest[k].assign(raw + whole * 8, raw + have);
     }

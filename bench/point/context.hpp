@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "inflight/histogram.hpp"
+#include "point/second_series.hpp"
 #include "point/spec.hpp"
 #include "support/cpu_accounting.hpp"
 #include "support/measure.hpp"
@@ -22,7 +23,8 @@ namespace detail {
 // point is over.
 struct slot_state {
   std::mt19937_64 rng;
-  std::vector<std::uint64_t> pending;  // latencies not yet flushed into a shard
+  std::vector<std::uint64_t> pending;          // latencies not yet flushed into a shard
+  std::vector<std::uint32_t> pending_seconds;  // open loop: the second each of them arrived in
   std::uint64_t completed = 0;
   std::uint64_t failed = 0;
 };
@@ -31,10 +33,16 @@ struct slot_state {
 class point_context {
  public:
   point_context(const point_spec& s, const point_handler& h, std::size_t shards)
-      : spec(s), handler(h), slots_(s.in_flight()), shards_(shards) {
+      : spec(s),
+        handler(h),
+        slots_(s.in_flight()),
+        shards_(shards),
+        open_(s.mode == loop_mode::open),
+        seconds_(open_ ? s.duration : std::chrono::nanoseconds(0)) {
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       slots_[i].rng.seed(s.seed * 1'000'003 + i);
       slots_[i].pending.reserve(flush_at);
+      if (open_) slots_[i].pending_seconds.reserve(flush_at);
     }
     start = steady::now();
     window_start = start + s.warmup;
@@ -106,24 +114,36 @@ class point_context {
     if (in_window(done)) record(i, ok, begin, done);
   }
 
+  // A counted invocation: an open loop's `from` is its arrival's due time, in the window.
   void record(std::size_t i, bool ok, steady::time_point from, steady::time_point done) {
     slot_state& s = slots_[i];
     if (!ok) {
       ++s.failed;
+      if (open_) seconds_.failed(second_index(from, window_start));
       return;
     }
     ++s.completed;
     s.pending.push_back(ns_between(from, done));
+    if (open_)
+      s.pending_seconds.push_back(static_cast<std::uint32_t>(second_index(from, window_start)));
     if (s.pending.size() >= flush_at) flush(i);
   }
 
   void flush(std::size_t i) {
     slot_state& s = slots_[i];
-    shard& sh = shards_[i % shards_.size()];
-    std::lock_guard<std::mutex> lock(sh.mutex);
-    for (auto v : s.pending) sh.histogram.record(v);
+    {
+      shard& sh = shards_[i % shards_.size()];
+      std::lock_guard<std::mutex> lock(sh.mutex);
+      for (auto v : s.pending) sh.histogram.record(v);
+    }
+    if (open_) seconds_.record(s.pending.data(), s.pending_seconds.data(), s.pending.size());
     s.pending.clear();
+    s.pending_seconds.clear();
   }
+
+  // Open loop: the latencies of each second, for a subject that records without a slot (the
+  // python model's reader).
+  second_latencies& seconds() { return seconds_; }
 
   // After every slot stopped: gathers the counts into `r`.
   void collect(point_result& r) {
@@ -133,6 +153,7 @@ class point_context {
       r.failed += slots_[i].failed;
     }
     for (auto& sh : shards_) r.latency.merge(sh.histogram);
+    if (open_) seconds_.collect(spec, spec.duration, r.seconds);
   }
 
   const point_spec& spec;
@@ -152,6 +173,8 @@ class point_context {
   };
   std::vector<slot_state> slots_;
   std::vector<shard> shards_;
+  bool open_;
+  second_latencies seconds_;
   std::mutex threads_mutex_;
   std::vector<invocation_thread> threads_;
 };

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <thread>
+#include <vector>
 
 #include "inflight/histogram.hpp"
 #include "inflight/io_wait.hpp"
@@ -32,15 +33,18 @@ inline std::size_t next_pow2(std::size_t n) {
 }
 
 // What one generator counted of the arrivals it issued in the window: how many, how many were
-// throttled, and how late each was issued. Each generator keeps its own; add_to() sums them.
+// throttled, and how late each was issued, in all and per second. Each generator keeps its own;
+// add_to() sums them.
 struct arrival_tally {
   std::uint64_t arrivals = 0;
   std::uint64_t throttled = 0;
   latency_histogram lag;
+  std::vector<second_figures> seconds;  // arrivals and throttles per second of the window
   void add_to(point_result& r) const {
     r.arrivals += arrivals;
     r.throttled += throttled;
     r.arrival_lag.merge(lag);
+    add_arrivals(seconds, r.seconds);
   }
 };
 
@@ -61,7 +65,11 @@ void generate_arrivals(const point_context& ctx, arrival_schedule& schedule, arr
       ++t.arrivals;
       t.lag.record(ns_between(due, steady::now()));
     }
-    if (!admit(due, counted) && counted) ++t.throttled;
+    const bool admitted = admit(due, counted);
+    if (counted) {
+      if (!admitted) ++t.throttled;
+      count_arrival(t.seconds, second_index(due, ctx.window_start), !admitted);
+    }
   }
 }
 

@@ -99,6 +99,14 @@ using point_handler = std::function<void(std::mt19937_64&)>;
 /// Hears how far the point has got, 0..1, about every 5 ms.
 using progress_callback = std::function<void(double)>;
 
+/// One second of an open-loop window (the last may be shorter: length_s).
+struct second_figures {
+  double start_s = 0, length_s = 0;  // from the window's start
+  double offered_per_s = 0;          // the schedule's mean rate over this second
+  std::uint64_t arrivals = 0, throttled = 0, completed = 0, failed = 0;
+  double p50_us = 0, p99_us = 0;  // of the invocations that arrived in it and completed; 0: none
+};
+
 /// What one point measured. Counts cover the measured window only.
 struct point_result {
   std::size_t per_vcpu = 0;
@@ -126,6 +134,7 @@ struct point_result {
   double floor_p99_us = 0;        // the timer floor's p99, the lower of a probe before and after
   double mean_occupancy = 0;      // open loop: mean slots in use, sampled every 5 ms
   latency_histogram arrival_lag;  // open loop: how late the generator issued each arrival
+  std::vector<second_figures> seconds;  // open loop: the window second by second
   // Exec points only (bench/exec/exec_subject.hpp): the real runtime and the Runtime API server.
   bool exec = false;
   double runtime_cpu_seconds = 0;     // the runtime's process group, in the window

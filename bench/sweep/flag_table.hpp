@@ -40,8 +40,11 @@ inline std::vector<flag_spec> sweep_flags() {
       {"mode", "MODE", "closed, open",
        "closed: every slot loops invoke -> complete (default);\nopen: arrivals at --rate, "
        "throttled (429) when every slot is busy"},
-      {"rate", "R", "0.001..10000000 arrivals per second",
-       "open loop: arrivals per second in total, 0.001..10000000"},
+      {"rate", "R",
+       "0.001..10000000 arrivals per second, or stages A/D or A..B/D (rates 0..10000000, A < B, "
+       "each stage 10ms..1h, 1h in all)",
+       "open loop: arrivals per second in total; or stages back to back, a ramp A..B/D or a "
+       "constant A/D (1000/10s,5000/10s is a step), which set the window"},
       {"arrivals", "KIND", "poisson, uniform", "open loop: poisson (default) or uniform"},
       {"duration", "D", "10ms..1h",
        "measured time per point. Default 3s (50s with --scenario=seed)"},
@@ -50,6 +53,16 @@ inline std::vector<flag_spec> sweep_flags() {
        "default, or seed: the seed's 2 s IO wait (its nominal cost with --exec)"},
       {"seed", "N", "0..999999999999", "seed of the wait and arrival generators. Default 1"},
       {"csv", "PATH", "a file path", "also write one CSV row per point"},
+      {"find", "WHAT", "max_rate",
+       "max_rate: for each cap, the highest constant open-loop rate it sustains (throttled and\n"
+       "failed at most 1%, p99 within --p99_budget), by doubling from --rate (default: a quarter\n"
+       "of the Little's-law ideal) and bisecting on points of --duration; every probe in the JSON"},
+      {"p99_budget", "D", "1us..600s", "--find: the p99 a sustained rate must stay within"},
+      {"seconds_csv", "PATH", "a file path",
+       "open loop: also write each point's window second by second (offered rate, arrivals,\n"
+       "throttled, completed, failed, p50, p99), one CSV row per second"},
+      {"seconds_svg", "PATH", "a file path",
+       "open loop: also chart each point's window second by second (rates and p99) in one SVG"},
       {"strict", "", "a switch, no value",
        "exit 1 when a point ran beside other work (interference) or an\nexec point leaked "
        "between invocations (--isolation)"},

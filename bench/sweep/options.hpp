@@ -50,18 +50,25 @@ struct sweep_options {
   duration_distribution cpu_work;
   /// --model: the runtime models; default fiber; none with --exec.
   std::vector<model> models{model::fiber};
-  /// --mode, --rate, --arrivals: closed loop by default; open needs a rate (arrivals/s).
+  /// --mode, --rate, --arrivals: closed loop by default; open needs a rate (arrivals/s), constant
+  /// (rate) or in stages (stages, which set --duration; rate is then their mean).
   loop_mode mode = loop_mode::closed;
   double rate = 0;
+  std::vector<rate_stage> stages;
   arrival_process arrivals = arrival_process::poisson;
   /// --duration, --warmup: per point; default 3 s and 500 ms (50 s and 5 s with seed).
   std::chrono::nanoseconds duration = std::chrono::seconds(3);
   std::chrono::nanoseconds warmup = std::chrono::milliseconds(500);
-  std::string csv;                   // --csv: a CSV file too; empty: none
-  std::string scenario = "default";  // --scenario: default or seed
-  std::uint64_t seed = 1;            // --seed: of the wait and arrival generators; default 1
+  std::string csv;                       // --csv: a CSV file too; empty: none
+  std::string seconds_csv, seconds_svg;  // open loop: the per-second series too; empty: none
+  std::string scenario = "default";      // --scenario: default or seed
+  std::uint64_t seed = 1;                // --seed: of the wait and arrival generators; default 1
   bool strict = false;  // --strict: a point flagged for interference, or that leaked, exits 1
   std::vector<std::string> thresholds;  // --threshold, each as given (checked by thresholds.hpp)
+  /// --find=max_rate: search each cap's highest sustained open-loop rate (find_rate.hpp) from
+  /// --rate (0: a start of its own) within --p99_budget.
+  bool find = false;
+  std::chrono::nanoseconds p99_budget{0};
   /// --exec: the user's runtime instead of the models; `exec_given` says whether it was.
   bool exec_given = false;
   exec_options exec;

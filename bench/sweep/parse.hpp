@@ -15,6 +15,7 @@
 #include "sweep/flag_table.hpp"
 #include "sweep/flag_values.hpp"
 #include "sweep/options.hpp"
+#include "sweep/rate_profile.hpp"
 #include "sweep/thresholds.hpp"
 
 namespace inflight::bench {
@@ -45,7 +46,8 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
   o.vcpus = machine.count;
   std::string io_text, cpu_text, duration_text, warmup_text, rate_text;
   std::vector<std::string> per_vcpu_texts;  // each one given, checked once --vcpus is known
-  bool rate_given = false, arrivals_given = false, model_given = false;
+  bool rate_given = false, arrivals_given = false, model_given = false, mode_given = false;
+  std::string p99_budget_text;
   std::vector<std::string> exec_given;  // the --exec flags given, in order, for the error line
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") continue;  // the program printed --help already
@@ -132,6 +134,7 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       o.models = parse_models(value);
       model_given = true;
     } else if (name == "mode") {
+      mode_given = true;
       if (value == "closed")
         o.mode = loop_mode::closed;
       else if (value == "open")
@@ -139,9 +142,9 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       else
         usage(name, value, "unknown mode; valid: " + flag_range(name, 0));
     } else if (name == "rate") {
-      const auto r = parse_positive_number(value, 1e7);
-      if (!r || *r < 0.001) usage(name, value, "valid range is " + flag_range(name, 0));
-      o.rate = *r;
+      const auto profile = parse_rate_profile(value);
+      o.rate = profile.mean;
+      o.stages = profile.stages;
       rate_text = value;
       rate_given = true;
     } else if (name == "arrivals") {
@@ -167,6 +170,18 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       o.seed = parse_count(name, value, flag_range(name, 0));
     } else if (name == "csv") {
       o.csv = value;
+    } else if (name == "find") {
+      if (value != "max_rate") usage(name, value, "valid: " + flag_range(name, 0));
+      o.find = true;
+    } else if (name == "p99_budget") {
+      o.p99_budget =
+          parse_ranged_duration(name, value, std::chrono::microseconds(1),
+                                std::chrono::seconds(600), "valid range is " + flag_range(name, 0));
+      p99_budget_text = value;
+    } else if (name == "seconds_csv") {
+      o.seconds_csv = value;
+    } else if (name == "seconds_svg") {
+      o.seconds_svg = value;
     }
   }
   // The seed: a 2 s IO wait, and points long enough for a p50 at concurrency 1 (25 samples).
@@ -176,7 +191,32 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
     o.warmup = std::chrono::seconds(5);
   }
   if (!duration_text.empty()) o.duration = checked_duration(duration_text);
+  if (!o.stages.empty()) {
+    if (!duration_text.empty()) {
+      throw usage_error("--duration=" + duration_text + ": cannot be used with --rate=" +
+                        rate_text + " (its stages are the window)");
+    }
+    o.duration = std::chrono::nanoseconds(0);
+    for (const auto& st : o.stages) o.duration += st.length;
+  }
   if (!warmup_text.empty()) o.warmup = checked_warmup(warmup_text);
+  if (o.find) {
+    if (mode_given && o.mode == loop_mode::closed) {
+      throw usage_error("--find=max_rate: needs --mode=open (its probes are open-loop points)");
+    }
+    o.mode = loop_mode::open;
+    if (o.p99_budget.count() == 0) {
+      throw usage_error(
+          "--find=max_rate: needs --p99_budget=D, the p99 a sustained rate stays "
+          "within (1us..600s)");
+    }
+    if (!o.stages.empty()) {
+      throw usage_error("--rate=" + rate_text +
+                        ": --find=max_rate starts from one constant rate, not stages");
+    }
+  } else if (o.p99_budget.count() != 0) {
+    throw usage_error("--p99_budget=" + p99_budget_text + ": needs --find=max_rate");
+  }
   if (o.mode == loop_mode::closed && rate_given) {
     throw usage_error("--rate=" + rate_text +
                       ": needs --mode=open (a closed loop has no arrival rate)");
@@ -184,7 +224,14 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
   if (o.mode == loop_mode::closed && arrivals_given) {
     throw usage_error("--arrivals: needs --mode=open (a closed loop has no arrivals)");
   }
-  if (o.mode == loop_mode::open && !rate_given) {
+  for (const auto& [flag, path] :
+       {std::pair{"seconds_csv", &o.seconds_csv}, std::pair{"seconds_svg", &o.seconds_svg}}) {
+    if (o.mode == loop_mode::closed && !path->empty()) {
+      throw usage_error(std::string("--") + flag + "=" + *path +
+                        ": needs --mode=open (a closed loop has no arrivals per second)");
+    }
+  }
+  if (o.mode == loop_mode::open && !rate_given && !o.find) {
     throw usage_error("--mode=open: needs --rate=R, the arrivals per second in total");
   }
   // A point waits for every call in flight, so a wait longer than the point could keep it (and a

@@ -22,6 +22,7 @@
 #include "point/runner.hpp"
 #include "sweep/exec_flags.hpp"
 #include "sweep/options.hpp"
+#include "sweep/rate_profile.hpp"
 
 namespace inflight::bench {
 
@@ -31,19 +32,22 @@ struct sweep_description {
   vcpu_info machine{0, "", {}};  // what was detected, once
   bool pinned = false;           // fewer vCPUs than detected: the points run on the first ones
   loop_mode mode = loop_mode::closed;
-  double rate = 0;  // open loop: arrivals per second in total
+  double rate = 0;                 // open loop: arrivals per second in total (the stages' mean)
+  std::vector<rate_stage> stages;  // open loop: --rate's stages; empty: `rate` throughout
   arrival_process arrivals = arrival_process::poisson;
   duration_distribution io_wait, cpu_work;
   bool nominal = true;  // the handler's costs are known (eff has an ideal)
   std::chrono::nanoseconds duration{0}, warmup{0};
   std::uint64_t seed = 1;
   bool strict = false;  // --strict: a point flagged for interference, or that leaked, exits 1
-  std::vector<std::string> thresholds;    // --threshold, as given; sweep/thresholds.hpp
-  std::vector<model> models;              // the models swept, in order
-  std::vector<std::size_t> per_vcpu;      // the per-vCPU points, in order
-  std::shared_ptr<const exec_spec> exec;  // --exec's runtime; null without it
-  std::string exec_command;               // --exec as given
-  std::vector<std::string> command_line;  // every argument as given, Google Benchmark's too
+  std::vector<std::string> thresholds;  // --threshold, as given; sweep/thresholds.hpp
+  bool find = false;                    // --find=max_rate: each point is a search (find_rate.hpp)
+  std::chrono::nanoseconds p99_budget{0};  // --find: the p99 a sustained rate stays within
+  std::vector<model> models;               // the models swept, in order
+  std::vector<std::size_t> per_vcpu;       // the per-vCPU points, in order
+  std::shared_ptr<const exec_spec> exec;   // --exec's runtime; null without it
+  std::string exec_command;                // --exec as given
+  std::vector<std::string> command_line;   // every argument as given, Google Benchmark's too
 
   bool open() const { return mode == loop_mode::open; }
 };
@@ -75,11 +79,15 @@ struct sweep_plan {
 /// The load profile part of a point's name: mode, IO wait, CPU work (when known), and the rate
 /// in an open loop.
 inline std::string profile_name(const sweep_description& d) {
-  std::string p = d.open() ? "open" : "closed";
+  std::string p = d.find ? "find:max_rate" : d.open() ? "open" : "closed";
   if (d.nominal) p += fmt::format("/io:{}/cpu:{}", d.io_wait.to_string(), d.cpu_work.to_string());
-  if (d.open()) {
-    p +=
-        fmt::format("/rate:{}{}", d.rate, d.arrivals == arrival_process::uniform ? ":uniform" : "");
+  if (d.find) {
+    p += "/p99:" + format_duration(d.p99_budget);
+    if (d.rate > 0) p += fmt::format("/from:{}", d.rate);
+    if (d.arrivals == arrival_process::uniform) p += "/uniform";
+  } else if (d.open()) {
+    p += fmt::format("/rate:{}{}", rate_name(d.rate, d.stages),
+                     d.arrivals == arrival_process::uniform ? ":uniform" : "");
   }
   return p;
 }
@@ -104,6 +112,17 @@ inline double littles_ideal(const sweep_description& d, std::size_t in_flight, s
   return ideal;
 }
 
+/// Where --find starts for a cap of `in_flight` on `vcpus`: --rate when given, else a quarter of
+/// the closed loop's Little's-law ideal, else (no nominal costs: --exec) 10 per second per slot.
+inline double find_start_rate(const sweep_description& d, std::size_t in_flight,
+                              std::size_t vcpus) {
+  if (d.rate > 0) return d.rate;
+  sweep_description closed = d;
+  closed.mode = loop_mode::closed;
+  const double ideal = littles_ideal(closed, in_flight, vcpus);
+  return ideal > 0 ? ideal / 4 : 10.0 * static_cast<double>(in_flight);
+}
+
 /// The synthetic handler: wait on simulated IO, then burn CPU, each drawn per invocation.
 inline point_handler synthetic_handler(const duration_distribution& io,
                                        const duration_distribution& cpu) {
@@ -124,6 +143,7 @@ inline sweep_plan make_plan(const sweep_options& o, const vcpu_info& machine,
   d.pinned = o.pin;
   d.mode = o.mode;
   d.rate = o.rate;
+  d.stages = o.stages;
   d.arrivals = o.arrivals;
   d.io_wait = o.io_wait;
   d.cpu_work = o.cpu_work;
@@ -133,6 +153,8 @@ inline sweep_plan make_plan(const sweep_options& o, const vcpu_info& machine,
   d.seed = o.seed;
   d.strict = o.strict;
   d.thresholds = o.thresholds;
+  d.find = o.find;
+  d.p99_budget = o.p99_budget;
   d.models = o.models;
   d.per_vcpu = o.per_vcpu;
   if (o.exec_given) {
@@ -150,6 +172,7 @@ inline sweep_plan make_plan(const sweep_options& o, const vcpu_info& machine,
   }
   base.mode = o.mode;
   base.rate = o.rate;
+  base.stages = o.stages;
   base.arrivals = o.arrivals;
   base.warmup = o.warmup;
   base.duration = o.duration;

@@ -12,11 +12,13 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace inflight::bench {
@@ -154,11 +156,13 @@ class file_reporter : public benchmark::BenchmarkReporter {
   std::string error_;
 };
 
-/// Sends every report to two reporters: the display and, when there is one, the file.
+/// Sends every report to two reporters: the display and, when there is one, the file. Counters
+/// that `hide` (optional) names go to the file only.
 class tee_reporter : public benchmark::BenchmarkReporter {
  public:
-  tee_reporter(benchmark::BenchmarkReporter& display, benchmark::BenchmarkReporter* file)
-      : display_(display), file_(file) {}
+  tee_reporter(benchmark::BenchmarkReporter& display, benchmark::BenchmarkReporter* file,
+               std::function<bool(const std::string&)> hide = {})
+      : display_(display), file_(file), hide_(std::move(hide)) {}
   bool ReportContext(const Context& context) override {
     const bool ok = display_.ReportContext(context);
     return (file_ == nullptr || file_->ReportContext(context)) && ok;
@@ -175,6 +179,14 @@ class tee_reporter : public benchmark::BenchmarkReporter {
     }
     // The file first: if the display dies (SIGPIPE on `| head`), the point is already on disk.
     if (file_ != nullptr) file_->ReportRuns(finite);
+    // The display leaves out the counters `hide_` names (the per-second ones): the file has them.
+    if (hide_) {
+      for (auto& run : finite) {
+        for (auto it = run.counters.begin(); it != run.counters.end();) {
+          it = hide_(it->first) ? run.counters.erase(it) : std::next(it);
+        }
+      }
+    }
     display_.ReportRuns(finite);
   }
   void Finalize() override {
@@ -185,6 +197,7 @@ class tee_reporter : public benchmark::BenchmarkReporter {
  private:
   benchmark::BenchmarkReporter& display_;
   benchmark::BenchmarkReporter* file_;
+  std::function<bool(const std::string&)> hide_;
 };
 
 /// Google Benchmark's reporter for a --benchmark_format or --benchmark_out_format value: json or

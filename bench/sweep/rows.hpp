@@ -54,8 +54,14 @@ struct point_row {
   double littles_law_check = 0;  // throughput * mean latency / in-flight; about 1 when consistent
   double workers = 0, threads = 0, processes = 0;
   double arrival_lag_p99_us = 0, arrival_lag_max_us = 0;  // open loop: the generator's lateness
-  bool lagging =
-      false;  // open loop: the generator fell behind (lag p99 above arrival_lag_bound_us)
+  // Open loop: the generator fell behind (lag p99 above arrival_lag_bound_us).
+  bool lagging = false;
+  std::vector<second_figures> seconds;  // open loop: the window second by second
+  // --find: the search's result (this row is its highest sustained probe), its probes, and what
+  // failed the probe just above it ("" when none did).
+  double max_rate = 0;
+  std::size_t probes = 0;
+  std::string find_limit;
   double unstarted = 0;  // slots that never ran (no memory for their stack); also in failed
   // With --benchmark_repetitions: how many, and the spread around this (median) repetition.
   std::size_t repetitions = 1;
@@ -165,6 +171,7 @@ inline point_row make_row(const sweep_description& d, const std::string& subject
   row.arrival_lag_p99_us = us(r.arrival_lag.percentile(99));
   row.arrival_lag_max_us = us(r.arrival_lag.max());
   row.lagging = d.open() && row.arrival_lag_p99_us > arrival_lag_bound_us(row.floor_p99_us);
+  row.seconds = r.seconds;
   row.unstarted = static_cast<double>(r.unstarted);
   if (r.exec) {
     detail::add_exec_figures(row, r);

@@ -105,16 +105,4 @@ TEST_F(CompareFiles, MarkdownAndCsv) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + 3 * 2);
 }
 
-// Before range checks, per_vcpu 0 made the USL curve loop forever and 1.7e308 made the axis
-// infinite; the chart code also stays finite on its own.
-TEST(CompareSvg, ChartsStayFiniteOnExtremeValues) {
-  for (double y : {1.7e308, 4.9e-324, 0.0}) {
-    chart_series s{"s", {{1, y}, {2, y}, {4, y}}, "#000", "", true};
-    const auto svg = line_chart_svg("t", "x", "y", {s});
-    EXPECT_LT(svg.size(), 100'000u);
-  }
-  chart_series zero{"z", {{0, 1}, {1, 2}}, "#000", "", true};
-  EXPECT_LT(line_chart_svg("t", "x", "y", {zero}).size(), 100'000u);
-}
-
 }  // namespace

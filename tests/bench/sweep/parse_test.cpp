@@ -129,17 +129,23 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
       {{"--arrivals=uniform"}, "--arrivals: needs --mode=open (a closed loop has no arrivals)"},
       {{"--mode=open"}, "--mode=open: needs --rate=R, the arrivals per second in total"},
       {{"--mode=open", "--rate=-3"},
-       "--rate=-3: valid range is 0.001..10000000 arrivals per second"},
+       "--rate=-3: valid range is 0.001..10000000 arrivals per second, or stages A/D or A..B/D "
+       "(rates 0..10000000, A < B, each stage 10ms..1h, 1h in all)"},
       {{"--mode=open", "--rate=1k"},
-       "--rate=1k: valid range is 0.001..10000000 arrivals per second"},
+       "--rate=1k: valid range is 0.001..10000000 arrivals per second, or stages A/D or A..B/D "
+       "(rates 0..10000000, A < B, each stage 10ms..1h, 1h in all)"},
       {{"--mode=open", "--rate=1e-10"},
-       "--rate=1e-10: valid range is 0.001..10000000 arrivals per second"},
+       "--rate=1e-10: valid range is 0.001..10000000 arrivals per second, or stages A/D or A..B/D "
+       "(rates 0..10000000, A < B, each stage 10ms..1h, 1h in all)"},
       {{"--mode=open", "--rate=0x10"},
-       "--rate=0x10: valid range is 0.001..10000000 arrivals per second"},
+       "--rate=0x10: valid range is 0.001..10000000 arrivals per second, or stages A/D or A..B/D "
+       "(rates 0..10000000, A < B, each stage 10ms..1h, 1h in all)"},
       {{"--mode=open", "--rate=+5"},
-       "--rate=+5: valid range is 0.001..10000000 arrivals per second"},
+       "--rate=+5: valid range is 0.001..10000000 arrivals per second, or stages A/D or A..B/D "
+       "(rates 0..10000000, A < B, each stage 10ms..1h, 1h in all)"},
       {{"--mode=open", "--rate= 5"},
-       "--rate= 5: valid range is 0.001..10000000 arrivals per second"},
+       "--rate= 5: valid range is 0.001..10000000 arrivals per second, or stages A/D or A..B/D "
+       "(rates 0..10000000, A < B, each stage 10ms..1h, 1h in all)"},
       {{"--duration=5ms"}, "--duration=5ms: valid range is 10ms..1h"},
       {{"--duration=2"},
        "--duration: '2' is invalid; valid: a number with a unit ns, us, ms or s, from 0 to "
@@ -179,6 +185,10 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
       {{"--tenants=0"}, "--tenants=0: valid range is 1..1000000"},
       {{"--tenants=x"}, "--tenants=x: not a whole number; valid range is 1..1000000"},
       {{"--tenants=3"}, "--tenants=3: needs --exec (it configures your runtime's process)"},
+      {{"--find=min"}, "--find=min: valid: max_rate"},
+      {{"--find=max_rate", "--p99_budget=0"}, "--p99_budget=0: valid range is 1us..600s"},
+      {{"--find=max_rate", "--p99_budget=5ms", "--mode=closed"},
+       "--find=max_rate: needs --mode=open (its probes are open-loop points)"},
   };
   inflight::test::expect_usage_errors<usage_error>(cases, parse);
 }
@@ -201,6 +211,17 @@ TEST(SweepOptions, DefaultCapsPerModel) {
   EXPECT_EQ(model_default_per_vcpu(model::dotnet), 32u);
   EXPECT_EQ(model_default_per_vcpu(model::rust), 8u);
   EXPECT_EQ(model_default_per_vcpu(model::fiber), 0u);
+}
+
+TEST(SweepOptions, FindIsAnOpenLoopWithAnOptionalStartRate) {
+  const inflight::vcpu_info two{2, "affinity", {0, 1}};
+  const auto o = parse_sweep_options({"--find=max_rate", "--p99_budget=5ms"}, two);
+  EXPECT_TRUE(o.find);
+  EXPECT_EQ(o.mode, loop_mode::open);
+  EXPECT_EQ(o.p99_budget, std::chrono::milliseconds(5));
+  EXPECT_EQ(o.rate, 0) << "no --rate: the search picks its start";
+  EXPECT_EQ(parse_sweep_options({"--find=max_rate", "--p99_budget=5ms", "--rate=300"}, two).rate,
+            300);
 }
 
 }  // namespace

@@ -43,6 +43,34 @@ TEST(SweepPlan, SubjectsTimesPointsWithStableNames) {
               ElementsAre("fiber/open/io:2ms/cpu:0/rate:500:uniform/per_vcpu:2"));
 }
 
+TEST(SweepPlan, StagesAndSearchesAreNamedAndPassTheirSpecOn) {
+  const auto staged = plan({"--mode=open", "--rate=100..300/2s,300/1s", "--per_vcpu=2"});
+  EXPECT_THAT(names(staged),
+              ElementsAre("fiber/open/io:2ms/cpu:0/rate:100..300:2s+300:1s/per_vcpu:2"));
+  EXPECT_EQ(staged.points[0].spec.stages.size(), 2u);
+  EXPECT_EQ(staged.points[0].spec.duration, 3s) << "the stages are the window";
+  EXPECT_THAT(names(plan({"--find=max_rate", "--p99_budget=5ms", "--per_vcpu=2"})),
+              ElementsAre("fiber/find:max_rate/io:2ms/cpu:0/p99:5ms/per_vcpu:2"));
+  const auto from = plan({"--find=max_rate", "--p99_budget=5ms", "--rate=300", "--per_vcpu=2"});
+  EXPECT_THAT(names(from),
+              ElementsAre("fiber/find:max_rate/io:2ms/cpu:0/p99:5ms/from:300/per_vcpu:2"));
+  EXPECT_TRUE(from.run.find);
+  EXPECT_EQ(from.run.p99_budget, 5ms);
+}
+
+TEST(SweepPlan, ASearchStartsAtTheRateGivenOrAQuarterOfTheIdeal) {
+  auto d = inflight::test::run_of(short_options(2));
+  d.find = true;
+  d.mode = loop_mode::open;
+  // 8 in flight over 2 ms: 4000/s ideal, a quarter of it 1000/s.
+  EXPECT_DOUBLE_EQ(find_start_rate(d, 8, 2), 1000);
+  d.rate = 250;
+  EXPECT_DOUBLE_EQ(find_start_rate(d, 8, 2), 250);
+  d.rate = 0;
+  d.nominal = false;  // --exec without the handler's costs: 10/s per slot
+  EXPECT_DOUBLE_EQ(find_start_rate(d, 8, 2), 80);
+}
+
 TEST(SweepPlan, EachPointsSpecComesFromTheFlagsAndTheMachineOnce) {
   const auto p = plan({"--vcpus=2", "--per_vcpu=4", "--duration=1s", "--warmup=0", "--seed=9"}, 4);
   ASSERT_EQ(p.points.size(), 1u);
