@@ -162,7 +162,7 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
   if (search) {
     run->progress->clear();
     std::fputs(probe_lines(name, *search).c_str(), stderr);
-    if (!search->best) error = no_rate_sustained(*search);
+    if (!search->best) error = no_rate_sustained(*search, run->plan.run.duration);
   } else if (!log.empty()) {
     run->progress->clear();
     std::fprintf(
@@ -326,6 +326,9 @@ int main(int argc, char** argv) {
   const bool machine_stdout = gb.format != "console";
   std::fputs(format_table(run.plan.run, with_repetitions(run.rows), floor, run.failures).c_str(),
              machine_stdout ? stderr : stdout);
+  if (!run.plan.run.stages.empty()) {
+    std::fputs(seconds_table(run.rows).c_str(), machine_stdout ? stderr : stdout);
+  }
   if (run.plan.run.find) {
     std::fputs(find_table(run.plan.run, run.rows).c_str(), machine_stdout ? stderr : stdout);
   }

@@ -3,9 +3,9 @@
 // sustains, found on short points. A probe sustains its rate when at most 1% of its arrivals were
 // throttled (the CloudWatch alarm AWS suggests for LMI's 429s), at most 1% of its invocations
 // failed, and its p99 is within --p99_budget. The search doubles from a start rate while probes
-// sustain (halves while they do not), then bisects between the highest rate that held and the
-// lowest that did not until they are within 5% or 8 probes. Every probe is kept: the JSON has them
-// all (probeNN_* counters).
+// sustain (halves while they do not, until a probe has too few samples for a p99), then bisects
+// between the highest rate that held and the lowest that did not until they are within 5% or 8
+// probes. Every probe is kept: the JSON has them all (probeNN_* counters).
 //
 // The search assumes that a rate that fails makes every higher one fail too; on a noisy machine a
 // probe can break that, and the probes show it (a failed probe below the rate found).
@@ -37,6 +37,7 @@ struct rate_probe {
   point_row row;
   bool ran = true;  // false: the point could not be measured (why says so)
   bool sustained = false;
+  bool thin = false;  // it failed only for too few samples for a p99: a lower rate has fewer
   std::string why;  // what failed it: "throttled 3.2% > 1%", "p99 7.1ms > 5ms", "not measured: ..."
 };
 
@@ -51,21 +52,31 @@ namespace detail {
 
 inline double share_pct(double part, double whole) { return whole > 0 ? part / whole * 100 : 0; }
 
-// The verdict of one probe's row against `b`; "" when it sustained.
-inline std::string probe_verdict(const point_row& row, const find_budget& b) {
+// What failed a probe's row against `b`'s shares (throttled, failed); "" when neither did.
+inline std::string share_verdict(const point_row& row, const find_budget& b) {
   const double throttled = share_pct(row.throttled, row.arrivals);
   const double failed = share_pct(row.failed, row.completed + row.failed);
-  const double budget_us = std::chrono::duration<double, std::micro>(b.p99).count();
   std::string why;
-  auto add = [&](const std::string& s) { why += (why.empty() ? "" : ", ") + s; };
-  if (throttled > b.throttled_pct)
-    add(fmt::format("throttled {:.2f}% > {:g}%", throttled, b.throttled_pct));
-  if (failed > b.failed_pct) add(fmt::format("failed {:.2f}% > {:g}%", failed, b.failed_pct));
-  if (!enough_samples(row.samples, 99)) {
-    add(fmt::format("{} samples, too few for a p99", row.samples));
-  } else if (row.p99_us > budget_us) {
-    add(fmt::format("p99 {:.3f}ms > {}", row.p99_us / 1e3, format_duration(b.p99)));
+  if (throttled > b.throttled_pct) {
+    why = fmt::format("throttled {:.2f}% > {:g}%", throttled, b.throttled_pct);
   }
+  if (failed > b.failed_pct) {
+    why += fmt::format("{}failed {:.2f}% > {:g}%", why.empty() ? "" : ", ", failed, b.failed_pct);
+  }
+  return why;
+}
+
+// The verdict of one probe's row against `b`; "" when it sustained.
+inline std::string probe_verdict(const point_row& row, const find_budget& b) {
+  std::string why = share_verdict(row, b);
+  const double budget_us = std::chrono::duration<double, std::micro>(b.p99).count();
+  std::string p99;
+  if (!enough_samples(row.samples, 99)) {
+    p99 = fmt::format("{} samples, too few for a p99", row.samples);
+  } else if (row.p99_us > budget_us) {
+    p99 = fmt::format("p99 {:.3f}ms > {}", row.p99_us / 1e3, format_duration(b.p99));
+  }
+  if (!p99.empty()) why += (why.empty() ? "" : "; ") + p99;
   return why;
 }
 
@@ -82,6 +93,8 @@ inline rate_search find_max_rate(double start, const find_budget& budget,
     p.rate = rate;
     if (p.ran) p.why = detail::probe_verdict(p.row, budget);
     p.sustained = p.ran && p.why.empty();
+    p.thin =
+        p.ran && !enough_samples(p.row.samples, 99) && detail::share_verdict(p.row, budget).empty();
     s.probes.push_back(std::move(p));
     if (s.probes.back().sustained && (!s.best || rate > s.probes[*s.best].rate)) {
       s.best = s.probes.size() - 1;
@@ -103,7 +116,9 @@ inline rate_search find_max_rate(double start, const find_budget& budget,
     }
   } else {
     hi = rate;
-    for (int halvings = 0; lo == 0 && halvings < 10 && rate > lowest; ++halvings) {
+    // Halving stops where a probe had too few samples for its p99: every lower rate has fewer.
+    for (int halvings = 0; lo == 0 && halvings < 10 && rate > lowest && !s.probes.back().thin;
+         ++halvings) {
       rate = std::max(rate / 2, lowest);
       if (run(rate)) {
         lo = rate;

@@ -49,8 +49,10 @@ inline std::vector<flag_spec> sweep_flags() {
       {"duration", "D", "10ms..1h",
        "measured time per point. Default 3s (50s with --scenario=seed)"},
       {"warmup", "D", "0..1h", "unmeasured time before each point. Default 500ms (5s with seed)"},
-      {"scenario", "NAME", "default, seed",
-       "default, or seed: the seed's 2 s IO wait (its nominal cost with --exec)"},
+      {"scenario", "NAME", "default, seed, doubling",
+       "default; seed: the seed's 2 s IO wait (its nominal cost with --exec); doubling: LMI's\n"
+       "rule (traffic may double within 5 minutes) 30x faster, an open loop of --rate=R for 5s,\n"
+       "a ramp to 2R over 10s, 2R for 5s, reported second by second"},
       {"seed", "N", "0..999999999999", "seed of the wait and arrival generators. Default 1"},
       {"csv", "PATH", "a file path", "also write one CSV row per point"},
       {"find", "WHAT", "max_rate",

@@ -162,7 +162,7 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
       checked_warmup(value);
       warmup_text = value;
     } else if (name == "scenario") {
-      if (value != "default" && value != "seed") {
+      if (value != "default" && value != "seed" && value != "doubling") {
         usage(name, value, "unknown scenario; valid: " + flag_range(name, 0));
       }
       o.scenario = value;
@@ -191,6 +191,30 @@ inline sweep_options detail::parse_sweep_options_unchecked(const std::vector<std
     o.warmup = std::chrono::seconds(5);
   }
   if (!duration_text.empty()) o.duration = checked_duration(duration_text);
+  if (o.scenario == "doubling") {
+    // LMI keeps headroom for traffic to double within 5 minutes: the doubling, 30x faster.
+    const std::string why = "--scenario=doubling: ";
+    if (mode_given && o.mode == loop_mode::closed) {
+      throw usage_error(why + "needs --mode=open (it is an arrival profile)");
+    }
+    if (o.find) throw usage_error(why + "cannot be used with --find (one profile, not a search)");
+    if (!rate_given) throw usage_error(why + "needs --rate=R, the rate it doubles from");
+    if (!o.stages.empty()) {
+      throw usage_error("--rate=" + rate_text + ": " + why + "doubles one constant rate");
+    }
+    if (o.rate > 5e6)
+      usage("rate", rate_text, "--scenario=doubling doubles it: valid up to 5000000");
+    if (!duration_text.empty()) {
+      throw usage_error("--duration=" + duration_text +
+                        ": cannot be used with --scenario=doubling (its stages are the window)");
+    }
+    o.mode = loop_mode::open;
+    o.stages = {{o.rate, o.rate, std::chrono::seconds(5)},
+                {o.rate, 2 * o.rate, std::chrono::seconds(10)},
+                {2 * o.rate, 2 * o.rate, std::chrono::seconds(5)}};
+    o.rate = 1.5 * o.rate;  // the stages' mean: 5 s at R, 10 s ramping to 2R, 5 s at 2R
+    rate_given = true;
+  }
   if (!o.stages.empty()) {
     if (!duration_text.empty()) {
       throw usage_error("--duration=" + duration_text + ": cannot be used with --rate=" +

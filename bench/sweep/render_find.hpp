@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -33,14 +34,22 @@ inline std::string probe_lines(const std::string& name, const rate_search& s) {
   return out;
 }
 
-/// Why a search found no rate: the lowest rate it tried, and what failed it.
-inline std::string no_rate_sustained(const rate_search& s) {
+/// Why a search found no rate: the lowest rate it tried, and what failed it; when that was too
+/// few samples for a p99, what would give more.
+inline std::string no_rate_sustained(const rate_search& s, std::chrono::nanoseconds duration) {
   const auto lowest =
       std::min_element(s.probes.begin(), s.probes.end(),
                        [](const rate_probe& a, const rate_probe& b) { return a.rate < b.rate; });
   if (lowest == s.probes.end()) return "no rate sustained: no probe ran";
-  return fmt::format("no rate sustained: the lowest tried, {:.6g}/s: {}", lowest->rate,
-                     lowest->why);
+  std::string out =
+      fmt::format("no rate sustained: the lowest tried, {:.6g}/s: {}", lowest->rate, lowest->why);
+  if (lowest->thin) {
+    out += fmt::format(
+        " (a p99 needs 1000 in the window: {:.6g}/s for --duration={}; a longer --duration "
+        "checks lower rates)",
+        1000 / std::chrono::duration<double>(duration).count(), format_duration(duration));
+  }
+  return out;
 }
 
 /// The row a search reports: its highest sustained probe, named `name`, with the rate found, the

@@ -63,6 +63,32 @@ inline void write_seconds_csv_rows(std::ostream& out, const point_row& row) {
   out.flush();
 }
 
+/// Each point's window second by second, for the terminal (a staged --rate or
+/// --scenario=doubling): the offered rate, arrivals, throttles (and their share), completions,
+/// failures and p99 of each second.
+inline std::string seconds_table(const std::vector<point_row>& rows) {
+  std::string out;
+  for (const auto& row : rows) {
+    if (row.seconds.empty()) continue;
+    out += fmt::format("\n{} per_vCPU {} (C {}), second by second:\n", row.model, row.per_vcpu,
+                       row.in_flight);
+    out +=
+        fmt::format("{:>6} {:>10} {:>9} {:>10} {:>11} {:>10} {:>7} {:>9}\n", "second", "offered/s",
+                    "arrivals", "throttled", "throttled%", "completed", "failed", "p99_ms");
+    for (std::size_t k = 0; k < row.seconds.size(); ++k) {
+      const auto& s = row.seconds[k];
+      out += fmt::format(
+          "{:>6} {:>10.1f} {:>9} {:>10} {:>10.2f}% {:>10} {:>7} {:>9}\n", k, s.offered_per_s,
+          s.arrivals, s.throttled,
+          s.arrivals > 0
+              ? 100.0 * static_cast<double>(s.throttled) / static_cast<double>(s.arrivals)
+              : 0.0,
+          s.completed, s.failed, s.completed > 0 ? fmt::format("{:.3f}", s.p99_us / 1e3) : "n/a");
+    }
+  }
+  return out;
+}
+
 /// Two charts in one SVG, over the window's seconds: the offered rate with each point's
 /// completed and throttled invocations per second, and each point's p99. A point is named by its
 /// subject and per-vCPU concurrency.

@@ -79,6 +79,20 @@ TEST(FindRate, NoRateSustainedIsSaidAndAProbeThatCouldNotRunFailsItsStep) {
   EXPECT_EQ(none.probes.back().why, "not measured: cannot start");
 }
 
+TEST(FindRate, HalvingStopsWhereAProbeHasTooFewSamplesForItsP99) {
+  // Throttled above 20/s; 1 s probes: under 1000/s a p99 cannot be told.
+  const auto s = find_max_rate(100, budget(), [](double r) {
+    rate_probe p = subject_at(r, 20);
+    p.row.samples = r;
+    return p;
+  });
+  EXPECT_FALSE(s.best);
+  ASSERT_EQ(s.probes.size(), 4u) << "100, 50, 25: throttled; 12.5: only too few samples";
+  EXPECT_TRUE(s.probes.back().thin);
+  EXPECT_EQ(s.probes.back().why, "12.5 samples, too few for a p99");
+  EXPECT_FALSE(s.probes[2].thin) << "throttled too";
+}
+
 TEST(FindRate, RatesStayInRange) {
   const auto s = find_max_rate(4e6, budget(), [](double r) { return subject_at(r, 1e12); });
   for (const auto& p : s.probes) EXPECT_LE(p.rate, 1e7);

@@ -175,7 +175,7 @@ TEST(SweepOptions, InvalidInputGivesOneExactLine) {
        "--duration (3600s) and at most 60s"},
       {{"--vcpus=+1"}, "--vcpus=+1: not a whole number; valid range is 1..2"},
       {{"--vcpus=0x1"}, "--vcpus=0x1: not a whole number; valid range is 1..2"},
-      {{"--scenario=prod"}, "--scenario=prod: unknown scenario; valid: default, seed"},
+      {{"--scenario=prod"}, "--scenario=prod: unknown scenario; valid: default, seed, doubling"},
       {{"--color=red"}, "unknown flag '--color'; see --help"},
       {{"extra"}, "unknown argument 'extra'; flags take the form --name=value, see --help"},
       {{"--seed=-1"}, "--seed=-1: not a whole number; valid range is 0..999999999999"},
