@@ -59,6 +59,7 @@ inline std::vector<std::pair<const char*, double>> row_counters(const point_row&
   c["arrival_lag_bound_us"] = arrival_lag_bound_us(row.floor_p99_us);
   c["arrival_lagging"] = row.lagging ? 1 : 0;
   c["unstarted"] = row.unstarted;
+  if (row.probes != 0) c["max_rate"] = row.max_rate;  // --find: the highest sustained rate
   if (row.exec) {
     c["runtime_cpu_us_per_call"] = row.runtime_cpu_us_per_call;
     c["runtime_idle_cpu_pct"] = row.runtime_idle_cpu_pct;

@@ -73,6 +73,7 @@ inline std::vector<std::string> threshold_counters() {
   full.exec = true;
   full.isolation.ran = true;
   full.runtime_workers = 1;
+  full.probes = 1;  // --find's max_rate
   std::vector<std::string> out;
   for (const auto& [name, v] : row_counters(full)) out.emplace_back(name);
   out.emplace_back("throttled_pct");

@@ -56,7 +56,8 @@ TEST_F(SweepBinary, FindMaxRateKeepsEveryProbeAndReportsTheHighestThatHeld) {
   // 16 slots of 2 ms on 1 vCPU serve 8000/s at most; a Poisson stream is throttled 1% well below
   // that (Erlang B: about 4400/s) and hardly at all at 2000/s (1e-6), the start.
   const auto r = run({"--find=max_rate", "--p99_budget=1s", "--per_vcpu=16", "--vcpus=1",
-                      "--rate=2000", "--duration=1s", "--warmup=100ms", "--benchmark_out=" + json});
+                      "--rate=2000", "--duration=1s", "--warmup=100ms", "--benchmark_out=" + json,
+                      "--threshold=max_rate>=1000"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("Highest sustained rate"));
   EXPECT_THAT(r.err, HasSubstr("probe 1 at 2000/s: sustained"));

@@ -43,6 +43,18 @@ TEST(RateProfile, StagesSetTheWindowAndTheRateIsTheirMean) {
   EXPECT_EQ(o.stages.size(), 2u);
 }
 
+TEST(RateProfile, TheDoublingScenarioIsThreeStagesFromTheRate) {
+  const inflight::vcpu_info two{2, "affinity", {0, 1}};
+  const auto o = parse_sweep_options({"--scenario=doubling", "--rate=400"}, two);
+  EXPECT_EQ(o.mode, loop_mode::open);
+  ASSERT_EQ(o.stages.size(), 3u);
+  EXPECT_EQ(o.stages[0], (rate_stage{400, 400, 5s}));
+  EXPECT_EQ(o.stages[1], (rate_stage{400, 800, 10s}));
+  EXPECT_EQ(o.stages[2], (rate_stage{800, 800, 5s}));
+  EXPECT_EQ(o.duration, 20s);
+  EXPECT_DOUBLE_EQ(o.rate, 600) << "2000 + 6000 + 4000 arrivals over 20 s";
+}
+
 TEST(RateProfile, BadProfilesAreOneLineEach) {
   const std::string valid =
       "valid: 0.001..10000000 arrivals per second, or stages A/D or A..B/D (rates 0..10000000, A "
@@ -68,6 +80,15 @@ TEST(RateProfile, BadProfilesAreOneLineEach) {
        "--duration=2s: cannot be used with --rate=1000/1s (its stages are the window)"},
       {{"--mode=closed", "--seconds_csv=x.csv"},
        "--seconds_csv=x.csv: needs --mode=open (a closed loop has no arrivals per second)"},
+      {{"--scenario=doubling"}, "--scenario=doubling: needs --rate=R, the rate it doubles from"},
+      {{"--scenario=doubling", "--rate=100/1s"},
+       "--rate=100/1s: --scenario=doubling: doubles one constant rate"},
+      {{"--scenario=doubling", "--rate=6000000"},
+       "--rate=6000000: --scenario=doubling doubles it: valid up to 5000000"},
+      {{"--scenario=doubling", "--rate=100", "--duration=5s"},
+       "--duration=5s: cannot be used with --scenario=doubling (its stages are the window)"},
+      {{"--scenario=doubling", "--rate=100", "--mode=closed"},
+       "--scenario=doubling: needs --mode=open (it is an arrival profile)"},
       {{"--seconds_svg=x.svg"},
        "--seconds_svg=x.svg: needs --mode=open (a closed loop has no arrivals per second)"},
   };
