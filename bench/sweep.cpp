@@ -148,7 +148,7 @@ void run_one(benchmark::State& state, sweep_run* run, const planned_point* point
       search = search_point(
           run->plan, *point, run->first_floor_p99_us, run->reference,
           [&](const std::string& probe, double f) { run->progress->tick(probe, f); },
-          [&] { return ++run->runs[point]; });
+          [&] { return ++run->runs[point]; }, [] { return interrupted != 0; });
       continue;
     }
     try {

@@ -34,12 +34,14 @@ inline std::string empty_point(const point_result& r) {
 /// Searches `point`'s highest sustained rate. Each probe is named like a constant-rate point
 /// (.../rate:R/per_vcpu:N); `next_run` gives each its run number (an exec point's log file),
 /// `tick` hears the probe's name and its fraction done. A probe that cannot be measured fails
-/// the search's step, with why; the search goes on.
+/// the search's step, with why; the search goes on, until `stop_requested` says the sweep is
+/// stopping.
 inline rate_search search_point(const sweep_plan& plan, const planned_point& point,
                                 double first_floor_p99_us,
                                 std::shared_ptr<const isolation::reference> reference,
                                 const std::function<void(const std::string&, double)>& tick,
-                                const std::function<std::size_t()>& next_run) {
+                                const std::function<std::size_t()>& next_run,
+                                const std::function<bool()>& stop_requested) {
   const sweep_description& d = plan.run;
   find_budget budget;
   budget.p99 = d.p99_budget;
@@ -52,6 +54,12 @@ inline rate_search search_point(const sweep_plan& plan, const planned_point& poi
     probe.spec.rate = rate;
     probe.name = point_name(at, probe.subject, probe.spec.per_vcpu);
     rate_probe p;
+    if (stop_requested()) {
+      p.ran = false;
+      p.stopped = true;
+      p.why = "not run: interrupted";
+      return p;
+    }
     try {
       const point_result r = measure(
           plan, probe, [&](double f) { tick(probe.name, f); }, next_run(), reference);

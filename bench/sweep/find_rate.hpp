@@ -37,7 +37,8 @@ struct rate_probe {
   point_row row;
   bool ran = true;  // false: the point could not be measured (why says so)
   bool sustained = false;
-  bool thin = false;  // it failed only for too few samples for a p99: a lower rate has fewer
+  bool thin = false;     // it failed only for too few samples for a p99: a lower rate has fewer
+  bool stopped = false;  // the sweep was asked to stop (Ctrl-C): the search ends here
   std::string why;  // what failed it: "throttled 3.2% > 1%", "p99 7.1ms > 5ms", "not measured: ..."
 };
 
@@ -83,11 +84,12 @@ inline std::string probe_verdict(const point_row& row, const find_budget& b) {
 }  // namespace detail
 
 /// Runs the search from `start` (arrivals per second, above 0) with `probe_at`, which measures one
-/// constant-rate point and returns its probe (ran, row; the verdict is filled in here). Rates stay
-/// within 0.001..10000000 per second.
+/// constant-rate point and returns its probe (ran, row; the verdict is filled in here); a probe
+/// that says `stopped` ends the search. Rates stay within 0.001..10000000 per second.
 inline rate_search find_max_rate(double start, const find_budget& budget,
                                  const std::function<rate_probe(double)>& probe_at) {
   rate_search s;
+  bool stopped = false;  // a probe said the sweep is stopping: no further probe runs
   auto run = [&](double rate) {
     rate_probe p = probe_at(rate);
     p.rate = rate;
@@ -95,6 +97,7 @@ inline rate_search find_max_rate(double start, const find_budget& budget,
     p.sustained = p.ran && p.why.empty();
     p.thin =
         p.ran && !enough_samples(p.row.samples, 99) && detail::share_verdict(p.row, budget).empty();
+    stopped = stopped || p.stopped;
     s.probes.push_back(std::move(p));
     if (s.probes.back().sustained && (!s.best || rate > s.probes[*s.best].rate)) {
       s.best = s.probes.size() - 1;
@@ -106,7 +109,7 @@ inline rate_search find_max_rate(double start, const find_budget& budget,
   double rate = std::clamp(start, lowest, highest);
   if (run(rate)) {
     lo = rate;
-    while (hi == 0 && rate < highest) {
+    while (hi == 0 && rate < highest && !stopped) {
       rate = std::min(rate * 2, highest);
       if (run(rate)) {
         lo = rate;
@@ -117,7 +120,8 @@ inline rate_search find_max_rate(double start, const find_budget& budget,
   } else {
     hi = rate;
     // Halving stops where a probe had too few samples for its p99: every lower rate has fewer.
-    for (int halvings = 0; lo == 0 && halvings < 10 && rate > lowest && !s.probes.back().thin;
+    for (int halvings = 0;
+         lo == 0 && halvings < 10 && rate > lowest && !s.probes.back().thin && !stopped;
          ++halvings) {
       rate = std::max(rate / 2, lowest);
       if (run(rate)) {
@@ -127,7 +131,7 @@ inline rate_search find_max_rate(double start, const find_budget& budget,
       }
     }
   }
-  for (int steps = 0; lo > 0 && hi > 0 && hi / lo > 1.05 && steps < 8; ++steps) {
+  for (int steps = 0; lo > 0 && hi > 0 && hi / lo > 1.05 && steps < 8 && !stopped; ++steps) {
     const double mid = (lo + hi) / 2;
     if (run(mid)) {
       lo = mid;

@@ -60,11 +60,15 @@ inline point_row search_row(const std::string& name, const rate_search& s) {
   row.max_rate = s.max_rate();
   row.probes = s.probes.size();
   const rate_probe* above = nullptr;
+  bool stopped = false;
   for (const auto& p : s.probes) {
-    if (!p.sustained && p.rate > row.max_rate && (!above || p.rate < above->rate)) above = &p;
+    stopped = stopped || p.stopped;
+    if (p.stopped || p.sustained || p.rate <= row.max_rate) continue;
+    if (!above || p.rate < above->rate) above = &p;
   }
   row.find_limit = above ? fmt::format("{:.6g}/s: {}", above->rate, above->why)
                          : std::string("none failed above it");
+  if (stopped) row.find_limit = "interrupted before the search ended; " + row.find_limit;
   return row;
 }
 

@@ -93,6 +93,21 @@ TEST(FindRate, HalvingStopsWhereAProbeHasTooFewSamplesForItsP99) {
   EXPECT_FALSE(s.probes[2].thin) << "throttled too";
 }
 
+TEST(FindRate, AStoppedProbeEndsTheSearch) {
+  int probes = 0;
+  const auto s = find_max_rate(1000, budget(), [&](double r) {
+    rate_probe p = subject_at(r, 1e9);
+    if (++probes == 3) {
+      p.ran = false;
+      p.stopped = true;
+      p.why = "not run: interrupted";
+    }
+    return p;
+  });
+  EXPECT_EQ(s.probes.size(), 3u);
+  EXPECT_DOUBLE_EQ(s.max_rate(), 2000) << "what held before the stop is kept";
+}
+
 TEST(FindRate, RatesStayInRange) {
   const auto s = find_max_rate(4e6, budget(), [](double r) { return subject_at(r, 1e12); });
   for (const auto& p : s.probes) EXPECT_LE(p.rate, 1e7);
