@@ -18,6 +18,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 vcpus=$(nproc)
 highest=none
+within=1
 printf '%8s %6s %9s %9s %8s %8s %8s %9s %6s %10s %10s %8s %8s %10s\n' rate C open_X open_p50 \
   open_lit lag_p99 floor_p99 lag/floor within closed_X closed_p50 clo_lit p50_ratio little_diff
 for r in "${rates[@]}"; do
@@ -45,10 +46,10 @@ print(f"{r:8.0f} {per*vcpus:6d} {x:9.0f} {p50/1e3:9.3f} {lit:8.3f} {lag:8.1f} {f
       f"{b['throughput']:10.0f} {b['p50_us']/1e3:10.3f} {b['littles_law_check']:8.3f} "
       f"{p50/b['p50_us']:8.3f} {abs(lit-b['littles_law_check'])/b['littles_law_check']*100:9.1f}%")
 PY
-  if [ "$highest" != stop ]; then
-    if [ "$lagging" = 0 ]; then highest=$r; else [ "$highest" = none ] || last=$highest; highest=stop; fi
+  # The highest rate so far, until the first point outside the bound.
+  if [ "$within" = 1 ]; then
+    if [ "$lagging" = 0 ]; then highest=$r; else within=0; fi
   fi
 done
-[ "$highest" = stop ] && highest=${last:-none}
 echo "model $model on $vcpus vCPUs; lag_p99 and floor_p99 in us; highest rate with every point" \
   "up to it within the lag bound: $highest"

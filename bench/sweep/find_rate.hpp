@@ -51,12 +51,10 @@ struct rate_search {
 
 namespace detail {
 
-inline double share_pct(double part, double whole) { return whole > 0 ? part / whole * 100 : 0; }
-
 // What failed a probe's row against `b`'s shares (throttled, failed); "" when neither did.
 inline std::string share_verdict(const point_row& row, const find_budget& b) {
-  const double throttled = share_pct(row.throttled, row.arrivals);
-  const double failed = share_pct(row.failed, row.completed + row.failed);
+  const double throttled = throttled_pct(row);
+  const double failed = failed_pct(row);
   std::string why;
   if (throttled > b.throttled_pct) {
     why = fmt::format("throttled {:.2f}% > {:g}%", throttled, b.throttled_pct);
@@ -154,8 +152,8 @@ inline std::map<std::string, double> probe_counters(const rate_search& s) {
     out[k + "rate"] = p.rate;
     out[k + "sustained"] = p.sustained ? 1 : 0;
     if (!p.ran) continue;
-    out[k + "throttled_pct"] = detail::share_pct(p.row.throttled, p.row.arrivals);
-    out[k + "failed_pct"] = detail::share_pct(p.row.failed, p.row.completed + p.row.failed);
+    out[k + "throttled_pct"] = throttled_pct(p.row);
+    out[k + "failed_pct"] = failed_pct(p.row);
     out[k + "p99_us"] = p.row.p99_us;
     out[k + "throughput"] = p.row.throughput;
   }

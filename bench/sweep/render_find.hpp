@@ -25,8 +25,7 @@ inline std::string probe_lines(const std::string& name, const rate_search& s) {
                        p.sustained ? "sustained" : p.why);
     if (p.ran) {
       out += fmt::format(" (throughput {:.1f}/s, p99 {:.3f} ms, throttled {:.2f}%{})",
-                         p.row.throughput, p.row.p99_us / 1e3,
-                         detail::share_pct(p.row.throttled, p.row.arrivals),
+                         p.row.throughput, p.row.p99_us / 1e3, throttled_pct(p.row),
                          p.row.lagging ? ", generator lagging" : "");
     }
     out += '\n';
@@ -88,7 +87,7 @@ inline std::string find_table(const sweep_description& d, const std::vector<poin
     out += fmt::format("{:<{}} {:>8} {:>6} {:>12.1f} {:>11.1f} {:>9.3f} {:>10.2f} {:>7}  {}\n",
                        r.model, w, r.per_vcpu, r.in_flight, r.max_rate,
                        r.vcpus > 0 ? r.max_rate / static_cast<double>(r.vcpus) : 0, r.p99_us / 1e3,
-                       detail::share_pct(r.throttled, r.arrivals), r.probes, r.find_limit);
+                       throttled_pct(r), r.probes, r.find_limit);
   }
   out +=
       "Each search assumes a rate that fails makes every higher one fail; a probe that broke that "

@@ -84,6 +84,16 @@ struct point_row {
   double runtime_workers = 0, runtime_workers_max_concurrency = 0;
 };
 
+/// The share of a point's arrivals that were throttled, % (0 without arrivals: a closed loop).
+inline double throttled_pct(const point_row& r) {
+  return r.arrivals > 0 ? r.throttled / r.arrivals * 100 : 0;
+}
+/// The share of the invocations that ended which failed, % (0 when none ended).
+inline double failed_pct(const point_row& r) {
+  const double ended = r.completed + r.failed;
+  return ended > 0 ? r.failed / ended * 100 : 0;
+}
+
 /// A point that could not be measured, and why.
 struct failed_point {
   std::string name;

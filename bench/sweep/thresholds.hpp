@@ -48,13 +48,8 @@ namespace detail {
 // A point's value of `counter`: nullopt when it reports no such counter (a model's point has no
 // leaks), NaN when it could not be measured or a percentile has too few samples behind it.
 inline std::optional<double> counter_of(const point_row& r, const std::string& counter) {
-  if (counter == "throttled_pct") {
-    return r.arrivals > 0 ? r.throttled / r.arrivals * 100 : 0;
-  }
-  if (counter == "failed_pct") {
-    const double ended = r.completed + r.failed;
-    return ended > 0 ? r.failed / ended * 100 : 0;
-  }
+  if (counter == "throttled_pct") return throttled_pct(r);
+  if (counter == "failed_pct") return failed_pct(r);
   for (const auto& [name, v] : row_counters(r)) {
     if (counter != name) continue;
     const double q = counter == "p50_us"    ? 50
